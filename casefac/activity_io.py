@@ -1,0 +1,228 @@
+"""The activities' contract: names, task queues and input/output models.
+
+Workflows call activities by these names (they never import ``activities/``); the real activities and the
+workflow tests' stand-ins register under the same names with the same models.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from casefac.case import MatterType
+from casefac.contract import ContractRevision
+from casefac.money import Money
+from casefac.parties import Advocate, Country, Defender, Language, Role, Service
+from casefac.pricing import PricedLine
+
+
+class ActivityName:
+    LOAD_ROSTER = "roster.load"
+    REQUEST_AGREEMENT = "agreement.request"
+    SEND_AGREEMENT_ENVELOPE = "esign.send_agreement"
+    SEND_CONTRACT_ENVELOPE = "esign.send_contract"
+    VOID_ENVELOPE = "esign.void_envelope"
+    STORE_SIGNED_DOCUMENTS = "esign.store_documents"
+    SEND_MAIL = "mail.send"
+    ISSUE_INVOICE = "billing.issue_invoice"
+    VOID_INVOICE = "billing.void_invoice"
+    PAY_DEFENDER = "billing.pay_defender"
+
+
+class TaskQueue:
+    """One queue for workflows and Temporal-only activities, one per provider so each can be rate-limited."""
+
+    MAIN = "casefac"
+    ESIGN = "casefac-esign"
+    MAIL = "casefac-mail"
+    BILLING = "casefac-billing"
+
+
+_frozen = ConfigDict(frozen=True, extra="forbid")
+
+
+# roster ---------------------------------------------------------------------------------------------
+class LoadRoster(BaseModel):
+    model_config = _frozen
+    country: Country | None = None
+
+
+class RosterSnapshot(BaseModel):
+    model_config = _frozen
+    defenders: list[Defender]
+
+
+# e-signature ----------------------------------------------------------------------------------------
+class SendAgreementEnvelope(BaseModel):
+    """The one-time Advocate Agreement; ``workflow_id`` is the Advocate entity's (the webhook target)."""
+
+    model_config = _frozen
+    workflow_id: str
+    attempt: Annotated[int, Field(ge=1)] = 1
+    advocate: Advocate
+
+
+class SendContractEnvelope(BaseModel):
+    """One envelope, three embedded signers in routing order: Advocate (1), Defender (2), JiM (3)."""
+
+    model_config = _frozen
+    workflow_id: str
+    case_id: str
+    attempt: Annotated[int, Field(ge=1)]
+    revision: ContractRevision
+    advocate: Advocate
+    defender: Defender
+    country: Country
+    matter_type: MatterType
+    services: list[Service]
+
+
+class EnvelopeRef(BaseModel):
+    model_config = _frozen
+    envelope_id: str
+    status: str
+
+
+class VoidEnvelope(BaseModel):
+    model_config = _frozen
+    envelope_id: str
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class StoreSignedDocuments(BaseModel):
+    model_config = _frozen
+    case_id: str
+    envelope_id: str
+    label: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,40}$")]
+
+
+class StoredDocuments(BaseModel):
+    model_config = _frozen
+    combined_uri: str
+    certificate_uri: str
+    sha256: str
+
+
+#: DocuSign recipient ids of the contract envelope, by role, in routing order.
+CONTRACT_SIGNERS: dict[Role, str] = {Role.ADVOCATE: "1", Role.DEFENDER: "2", Role.STAFF: "3"}
+
+
+# mail -----------------------------------------------------------------------------------------------
+class MailKind(StrEnum):
+    CASE_RECEIVED = "case_received"
+    CASE_DECLINED = "case_declined"
+    REVIEW_REMINDER = "review_reminder"
+    ASSIGNMENT_OFFER = "assignment_offer"
+    ASSIGNMENT_CONFIRMED = "assignment_confirmed"
+    AGREEMENT_TO_SIGN = "agreement_to_sign"
+    AGREEMENT_REMINDER = "agreement_reminder"
+    CONTRACT_REVIEW = "contract_review"
+    CONTRACT_REMINDER = "contract_reminder"
+    CONTRACT_TO_SIGN = "contract_to_sign"
+    SIGNATURE_REMINDER = "signature_reminder"
+    CONTRACT_SIGNED = "contract_signed"
+    CONTRACT_RETURNED = "contract_returned"
+    ASSIGNMENT_STARTED = "assignment_started"
+    REPORT_REMINDER = "report_reminder"
+    REPORT_RECEIVED = "report_received"
+    REPORT_CHANGES_REQUESTED = "report_changes_requested"
+    REPORT_APPROVED = "report_approved"
+    INVOICE_SENT = "invoice_sent"
+    INVOICE_REMINDER = "invoice_reminder"
+    PAYOUT_MADE = "payout_made"
+    PAYOUT_TO_RECORD = "payout_to_record"
+    EVALUATION_REQUEST = "evaluation_request"
+    EVALUATION_REMINDER = "evaluation_reminder"
+    OUTCOME_REMINDER = "outcome_reminder"
+    CASE_CLOSED = "case_closed"
+    CASE_CANCELLED = "case_cancelled"
+    STAFF_ESCALATION = "staff_escalation"
+    NEEDS_ATTENTION = "needs_attention"
+
+
+class MailTo(BaseModel):
+    """A recipient. Staff and finance are resolved to JiM's addresses from settings by the activity."""
+
+    model_config = _frozen
+    role: Role
+    party_id: str
+    email: EmailStr | None = None
+    name: str = ""
+    language: Language = "en"
+
+
+class PortalAction(BaseModel):
+    """One action a signed, expiring portal link lets its holder take (the mail activity signs it)."""
+
+    model_config = _frozen
+    action: Literal["respond_assignment", "review_contract", "sign_contract", "update_task", "submit_report",
+                    "evaluate", "report_outcome", "sign_agreement"]
+    role: Role
+    party_id: str
+    case_id: str
+
+
+TemplateValue = str | int | bool | None
+
+
+class SendMail(BaseModel):
+    model_config = _frozen
+    idempotency_key: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: MailKind
+    case_id: str | None = None
+    to: MailTo
+    context: dict[str, TemplateValue] = {}
+    actions: list[PortalAction] = []
+    attach_ledes_report: int | None = None  # report number whose LEDES file the invoice mail carries
+
+
+class MailReceipt(BaseModel):
+    model_config = _frozen
+    message_id: str
+
+
+# billing --------------------------------------------------------------------------------------------
+class IssueInvoice(BaseModel):
+    model_config = _frozen
+    workflow_id: str
+    case_id: str
+    report_number: int
+    advocate: Advocate
+    lines: Annotated[list[PricedLine], Field(min_length=1)]
+    total: Money
+    days_until_due: int
+
+
+class InvoiceRef(BaseModel):
+    model_config = _frozen
+    invoice_id: str
+    number: str | None = None
+    status: Literal["draft", "open", "paid", "void", "uncollectible"]
+    amount_due: Money
+    hosted_invoice_url: str | None = None
+    due_date: date | None = None
+
+
+class VoidInvoice(BaseModel):
+    model_config = _frozen
+    workflow_id: str
+    invoice_id: str
+
+
+class PayDefender(BaseModel):
+    model_config = _frozen
+    workflow_id: str
+    case_id: str
+    report_number: int
+    defender_id: str
+    account_id: str
+    amount: Money
+
+
+class TransferRef(BaseModel):
+    model_config = _frozen
+    transfer_id: str
+    amount: Money

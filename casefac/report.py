@@ -1,0 +1,110 @@
+"""The Defender's hour & expense report and staff's review of it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from casefac.money import Money
+from casefac.parties import Actor
+from casefac.utbms import ACTIVITY_CODES, EXPENSE_CODES, TASK_CODES
+
+Description = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class ReportKind(StrEnum):
+    INTERIM = "interim"
+    FINAL = "final"
+
+
+class HourLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    date: date
+    hours: Annotated[Decimal, Field(gt=0, le=24, multiple_of=Decimal("0.1"))]
+    task_code: str
+    activity_code: str
+    description: Description
+
+    @field_validator("task_code")
+    @classmethod
+    def _task(cls, value: str) -> str:
+        if value not in TASK_CODES:
+            raise ValueError(f"unknown UTBMS task code {value!r}")
+        return value
+
+    @field_validator("activity_code")
+    @classmethod
+    def _activity(cls, value: str) -> str:
+        if value not in ACTIVITY_CODES:
+            raise ValueError(f"unknown UTBMS activity code {value!r}")
+        return value
+
+
+class ExpenseLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    date: date
+    amount: Money
+    expense_code: str
+    description: Description
+
+    @field_validator("expense_code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if value not in EXPENSE_CODES:
+            raise ValueError(f"unknown UTBMS expense code {value!r}")
+        return value
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, value: Money) -> Money:
+        if value.amount <= 0:
+            raise ValueError("expense amount must be positive")
+        return value
+
+
+class HourExpenseReport(BaseModel):
+    """What the Defender submits; the workflow numbers it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ReportKind
+    hours: Annotated[list[HourLine], Field(max_length=200)] = []
+    expenses: Annotated[list[ExpenseLine], Field(max_length=200)] = []
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> HourExpenseReport:
+        if not self.hours and not self.expenses:
+            raise ValueError("a report needs at least one hour line or expense")
+        return self
+
+    def expense_currencies(self) -> set[str]:
+        return {e.amount.currency for e in self.expenses}
+
+    def total_hours(self) -> Decimal:
+        return sum((h.hours for h in self.hours), Decimal(0))
+
+
+class SubmittedReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: int
+    report: HourExpenseReport
+    submitted_by: Actor
+    status: Literal["submitted", "changes_requested", "approved"] = "submitted"
+    change_reasons: list[str] = []
+
+
+class Adjustment(BaseModel):
+    """A staff correction on the invoice (a discount is negative), in the invoice currency."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    description: Description
+    amount: Money

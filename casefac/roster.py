@@ -1,0 +1,43 @@
+"""The Defender roster: a YAML file named in settings. Parsing is pure; reading the file is an activity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, TypeAdapter, field_validator
+
+from casefac.parties import Defender
+
+
+class Roster(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    defenders: list[Defender]
+
+    @field_validator("defenders")
+    @classmethod
+    def _unique(cls, value: list[Defender]) -> list[Defender]:
+        ids = [d.id for d in value]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate Defender ids: {', '.join(dupes)}")
+        return value
+
+    def get(self, defender_id: str) -> Defender | None:
+        return next((d for d in self.defenders if d.id == defender_id), None)
+
+
+def parse_roster(text: str) -> Roster:
+    """Parse roster YAML; errors name the Defender entry and field (pydantic's locations)."""
+    data: Any = yaml.safe_load(text) or {}
+    return TypeAdapter(Roster).validate_python(data)
+
+
+def eligible(defender: Defender, country: str) -> str | None:
+    """Why ``defender`` cannot take a case in ``country``, or None when they can."""
+    if not defender.active:
+        return f"Defender {defender.id} is not active"
+    if defender.country != country:
+        return f"Defender {defender.id} works in {defender.country}, not {country}"
+    return None

@@ -1,0 +1,66 @@
+"""The ``status`` query's answer: what staff, finance and the portal need to know about one case."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from casefac.case import CaseStage
+from casefac.contract import ContractRevision
+from casefac.money import Money
+from casefac.state import (
+    AgreementStatus,
+    Attention,
+    EnvelopeState,
+    InvoiceState,
+    PayoutState,
+    TaskState,
+    TimelineEntry,
+    Waiting,
+)
+
+
+class ReportView(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    number: int
+    kind: str
+    status: str
+    hours: str
+    expense_currencies: list[str]
+    change_reasons: list[str] = []
+
+
+class MoneyFigures(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    invoiced: Money | None = None
+    paid: Money | None = None
+    outstanding: Money | None = None
+    paid_out: Money | None = None
+    payout_pending: Money | None = None
+
+
+class CaseStatus(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    case_id: str
+    stage: CaseStage
+    country: str
+    advocate_id: str
+    advocate_language: str
+    defender_id: str | None
+    defender_language: str | None
+    waiting: Waiting | None
+    attention: Attention | None
+    agreement: AgreementStatus
+    contract: ContractRevision | None
+    previous_contract: ContractRevision | None
+    advocate_completed: bool
+    envelope: EnvelopeState | None
+    tasks: list[TaskState]
+    reports: list[ReportView]
+    invoices: list[InvoiceState]
+    payouts: list[PayoutState]
+    money: MoneyFigures
+    evaluations_from: list[str]
+    outcome: str | None
+    timeline: list[TimelineEntry]
+    history_events: int

@@ -1,0 +1,164 @@
+"""Signed webhook delivery with exponential redelivery, like the real providers.
+
+Each delivery is stored in the state (so pending ones survive a restart). A single
+background task sends due deliveries; a non-2xx answer or a connection error schedules
+another attempt, so a gateway answering 503 while Temporal is down gets the event later.
+The payload is fixed at enqueue time (Stripe event id, DocuSign ``generatedDateTime``
+stay stable); only signatures, timestamps and DocuSign's ``retryCount`` change per attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from sandbox.config import SandboxConfig
+from sandbox.signatures import (
+    docusign_signature_headers,
+    sendgrid_signature_headers,
+    stripe_signature_header,
+)
+from sandbox.state import SandboxState
+from sandbox.util import iso_now, new_id, now_ts
+
+log = logging.getLogger(__name__)
+
+
+class WebhookDispatcher:
+    """Queue + pump for outgoing provider webhooks."""
+
+    def __init__(
+        self, config: SandboxConfig, state: SandboxState, sendgrid_key: ec.EllipticCurvePrivateKey
+    ) -> None:
+        self.config = config
+        self.state = state
+        self.sendgrid_key = sendgrid_key
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    # -- queue -------------------------------------------------------------------------
+    def enqueue(
+        self, provider: str, target: str | None, event: str, payload: Any, *, sign: bool = True
+    ) -> dict[str, Any] | None:
+        """Record a delivery and wake the pump; no target means the event is not delivered."""
+        if not target:
+            return None
+        delivery: dict[str, Any] = {
+            "id": new_id("whd"),
+            "seq": self.state.next_seq(),
+            "provider": provider,
+            "target": target,
+            "event": event,
+            "payload": payload,
+            "sign": sign,
+            "attempts": 0,
+            "last_status": None,
+            "last_error": None,
+            "delivered": False,
+            "pending": True,
+            "created": iso_now(),
+            "delivered_at": None,
+            "next_attempt_at": time.time(),
+        }
+        self.state.table("deliveries")[delivery["id"]] = delivery
+        self.state.commit()
+        self.wake()
+        return delivery
+
+    def redeliver_now(self) -> int:
+        """Make every pending delivery due immediately; returns how many."""
+        pending = [d for d in self.state.table("deliveries").values() if d["pending"]]
+        for delivery in pending:
+            delivery["next_attempt_at"] = time.time()
+        self.wake()
+        return len(pending)
+
+    def wake(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        """Start the pump on the running loop (called from the app lifespan)."""
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._pump(), name="sandbox-webhooks")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    # -- pump --------------------------------------------------------------------------
+    async def _pump(self) -> None:
+        assert self._wake is not None
+        async with httpx.AsyncClient(timeout=self.config.webhook_timeout_seconds) as client:
+            while True:
+                self._wake.clear()
+                now = time.time()
+                pending = [d for d in self.state.table("deliveries").values() if d["pending"]]
+                due = sorted((d for d in pending if d["next_attempt_at"] <= now), key=lambda d: d["seq"])
+                for delivery in due:
+                    await self._attempt(client, delivery)
+                pending = [d for d in self.state.table("deliveries").values() if d["pending"]]
+                timeout = None
+                if pending:
+                    timeout = max(0.0, min(d["next_attempt_at"] for d in pending) - time.time())
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                except TimeoutError:
+                    pass
+
+    async def _attempt(self, client: httpx.AsyncClient, delivery: dict[str, Any]) -> None:
+        body, headers = self._render(delivery)
+        delivery["attempts"] += 1
+        try:
+            response = await client.post(delivery["target"], content=body, headers=headers)
+            delivery["last_status"] = response.status_code
+            delivery["last_error"] = None
+            ok = 200 <= response.status_code < 300
+        except httpx.HTTPError as exc:
+            delivery["last_status"] = None
+            delivery["last_error"] = f"{type(exc).__name__}: {exc}"
+            ok = False
+        if ok:
+            delivery["delivered"] = True
+            delivery["pending"] = False
+            delivery["delivered_at"] = iso_now()
+        elif delivery["attempts"] >= self.config.webhook_max_attempts:
+            delivery["pending"] = False
+            log.warning("webhook %s to %s gave up", delivery["event"], delivery["target"])
+        else:
+            backoff = self.config.webhook_retry_base_seconds * 2 ** (delivery["attempts"] - 1)
+            delivery["next_attempt_at"] = time.time() + min(backoff, self.config.webhook_retry_max_seconds)
+        self.state.commit()
+
+    def _render(self, delivery: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+        """Serialize and sign one attempt in the provider's own way."""
+        payload = delivery["payload"]
+        provider = delivery["provider"]
+        headers = {"Content-Type": "application/json"}
+        if provider == "docusign":
+            payload = {**payload, "retryCount": delivery["attempts"]}
+            body = json.dumps(payload).encode("utf-8")
+            if delivery["sign"]:
+                headers.update(docusign_signature_headers(body, self.config.docusign_connect_hmac_keys))
+        elif provider == "stripe":
+            body = json.dumps(payload, indent=2).encode("utf-8")
+            headers["Stripe-Signature"] = stripe_signature_header(
+                body, self.config.stripe_webhook_secret, now_ts()
+            )
+            headers["User-Agent"] = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+        else:
+            body = json.dumps(payload).encode("utf-8")
+            headers.update(sendgrid_signature_headers(body, self.sendgrid_key, now_ts()))
+        return body, headers
