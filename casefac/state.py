@@ -10,12 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from casefac.case import CaseRequest, CaseStage
 from casefac.contract import ContractRevision
 from casefac.evaluation import Evaluation, Outcome
+from casefac.events import EnvelopeEvent, InvoiceEvent
 from casefac.messages import CancelCase, ReviewCase
-from casefac.money import Money
-from casefac.parties import Defender
+from casefac.money import ExchangeRate, Money
+from casefac.parties import Advocate, Defender
 from casefac.policy import CasePolicy
 from casefac.pricing import PricedReport
-from casefac.report import SubmittedReport
+from casefac.report import Adjustment, SubmittedReport
 
 _model = ConfigDict(extra="forbid")
 
@@ -46,6 +47,8 @@ class Attention(BaseModel):
     error_type: str
     message: str
     since: datetime
+    #: False for problems that do not stop the case (a bounced or unsent email): staff look, nothing waits.
+    blocking: bool = True
 
 
 class AgreementStatus(BaseModel):
@@ -102,6 +105,10 @@ class ApprovedReport(BaseModel):
     model_config = _model
     number: int
     priced: PricedReport
+    exchange_rates: list[ExchangeRate] = []
+    adjustments: list[Adjustment] = []
+    approved_by: str
+    approved_at: datetime
 
 
 class CaseState(BaseModel):
@@ -127,12 +134,16 @@ class CaseState(BaseModel):
     payouts: list[PayoutState] = []
     final_approved: bool = False
     evaluations: dict[str, Evaluation] = {}
+    evaluation_started_at: datetime | None = None
     evaluation_reminders: int = 0
+    outcome_reminders: int = 0
     outcome: Outcome | None = None
     attention: Attention | None = None
     retry_requested: bool = False
     cancel: CancelCase | None = None
     seen_events: Annotated[list[str], Field(max_length=2000)] = []
+    orphan_envelope_events: list[EnvelopeEvent] = []
+    orphan_invoice_events: list[InvoiceEvent] = []
     timeline: list[TimelineEntry] = []
     waiting: Waiting | None = None
     mail_seq: int = 0
@@ -146,3 +157,26 @@ class CaseInput(BaseModel):
     request: CaseRequest
     policy: CasePolicy
     state: CaseState | None = None
+
+
+class AdvocateState(BaseModel):
+    """The Advocate entity's memory: the one-time agreement and the cases waiting for it."""
+
+    model_config = _model
+    status: Literal["none", "pending", "signed", "declined"] = "none"
+    envelope_id: str | None = None
+    attempts: int = 0
+    sent_at: datetime | None = None
+    declined_at: datetime | None = None
+    signed_at: datetime | None = None
+    waiters: list[str] = []  # case workflow ids
+    first_case_id: str | None = None
+    seen_events: list[str] = []
+    cases_served: int = 0
+
+
+class AdvocateInput(BaseModel):
+    model_config = _model
+    advocate: Advocate
+    policy: CasePolicy
+    state: AdvocateState | None = None

@@ -1,0 +1,99 @@
+"""Error types activities raise, and how a provider's HTTP answer becomes one.
+
+Workflows match failures by ``ApplicationError.type`` (the names in :class:`ErrorType`), never by
+exception class, so this module has no provider SDK in it and is safe to import from workflow code.
+
+The rule (DESIGN §5): timeouts, connection errors, 408/409/429 and 5xx are transient and raise a
+*retryable* ``ApplicationError`` so the activity's ``RetryPolicy`` backs off; any other 4xx is a
+rejection that will not fix itself, so it is *non-retryable* and the case raises ``NeedsAttention``.
+Messages carry ids and provider codes only: provider texts are scrubbed of e-mail addresses and
+truncated, because failure messages are stored in workflow history and shown in the Web UI.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from temporalio.exceptions import ApplicationError
+
+
+class ErrorType:
+    """``ApplicationError.type`` values. ``*Unavailable`` are retryable; everything else is not."""
+
+    DOCUSIGN_UNAVAILABLE = "DocuSignUnavailable"
+    DOCUSIGN_REJECTED = "DocuSignRejected"
+    SENDGRID_UNAVAILABLE = "SendGridUnavailable"
+    SENDGRID_REJECTED = "SendGridRejected"
+    STRIPE_UNAVAILABLE = "StripeUnavailable"
+    STRIPE_REJECTED = "StripeRejected"
+    #: Same idempotency key sent with different parameters: a bug in the caller, never retried.
+    STRIPE_IDEMPOTENCY_CONFLICT = "StripeIdempotencyConflict"
+    #: VOID_INVOICE on a paid invoice: the money moved, a person must decide (refund / credit note).
+    INVOICE_ALREADY_PAID = "InvoiceAlreadyPaid"
+    #: The invoice Stripe computed does not add up to ``IssueInvoice.total``; nothing was finalized.
+    INVOICE_TOTAL_MISMATCH = "InvoiceTotalMismatch"
+    #: A payout that is not a positive amount.
+    INVALID_PAYOUT = "InvalidPayout"
+    ROSTER_INVALID = "RosterInvalid"
+    #: A mail to a party whose address is unknown (``MailTo.email`` missing for a non-staff role).
+    MAIL_RECIPIENT_MISSING = "MailRecipientMissing"
+
+
+#: Statuses that say "try again later" rather than "this request is wrong".
+TRANSIENT_STATUSES: frozenset[int] = frozenset({408, 409, 425, 429})
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_MAX_MESSAGE = 300
+
+
+def scrub(text: object) -> str:
+    """Provider text without e-mail addresses, on one line, short enough for a UI column."""
+    cleaned = _EMAIL.sub("<email>", " ".join(str(text).split()))
+    return cleaned if len(cleaned) <= _MAX_MESSAGE else cleaned[: _MAX_MESSAGE - 1] + "…"
+
+
+def is_transient(status: int | None) -> bool:
+    """No status (connection failed, timeout) counts as transient, like 5xx and the listed 4xx."""
+    return status is None or status == 0 or status >= 500 or status in TRANSIENT_STATUSES
+
+
+def unavailable(error_type: str, what: str, *, status: int | None = None, code: str | None = None,
+                retry_after: float | None = None) -> ApplicationError:
+    """A retryable failure; ``retry_after`` (a provider's ``Retry-After``) overrides the policy's delay."""
+    delay = timedelta(seconds=retry_after) if retry_after and retry_after > 0 else None
+    return ApplicationError(_message(what, status, code), {"status": status, "code": code},
+                            type=error_type, non_retryable=False, next_retry_delay=delay)
+
+
+def rejected(error_type: str, what: str, *, status: int | None = None,
+             code: str | None = None) -> ApplicationError:
+    """A non-retryable failure: the same request would fail the same way."""
+    return ApplicationError(_message(what, status, code), {"status": status, "code": code},
+                            type=error_type, non_retryable=True)
+
+
+def for_status(unavailable_type: str, rejected_type: str, what: str, *, status: int | None,
+               code: str | None = None, retry_after: float | None = None) -> ApplicationError:
+    """Pick retryable or not from the HTTP status, by the rule at the top of this module."""
+    if is_transient(status):
+        return unavailable(unavailable_type, what, status=status, code=code, retry_after=retry_after)
+    return rejected(rejected_type, what, status=status, code=code)
+
+
+def retry_after_seconds(value: object) -> float | None:
+    """``Retry-After`` in seconds (HTTP dates are rare from these providers and are ignored)."""
+    try:
+        seconds = float(str(value))
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds > 0 else None
+
+
+def _message(what: str, status: int | None, code: str | None) -> str:
+    parts = [scrub(what)]
+    if status:
+        parts.append(f"HTTP {status}")
+    if code:
+        parts.append(f"code {scrub(code)}")
+    return " · ".join(parts)

@@ -1,0 +1,1 @@
+"""Clients that start and drive cases: the staff launcher CLI (``casefac``) and its helpers."""

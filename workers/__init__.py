@@ -1,0 +1,1 @@
+"""The worker process: connects, registers workflows and activities, shuts down cleanly."""

@@ -1,0 +1,51 @@
+"""Timeouts and retry policies per kind of call, chosen for what each provider tolerates.
+
+Transient failures (timeouts, 408/409/429, 5xx) retry with backoff for up to a day; after that, or on a
+non-retryable rejection, the case raises NeedsAttention instead of failing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+from casefac.activity_io import ActivityName, TaskQueue
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    task_queue: str
+    start_to_close: timedelta
+    schedule_to_close: timedelta
+    retry: RetryPolicy
+
+
+_PROVIDER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
+                              maximum_interval=timedelta(minutes=10))
+_LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
+                           maximum_interval=timedelta(minutes=1))
+
+OPTIONS: dict[str, CallOptions] = {
+    ActivityName.LOAD_ROSTER: CallOptions(TaskQueue.MAIN, timedelta(seconds=30), timedelta(hours=1),
+                                          _LOCAL_RETRY),
+    ActivityName.REQUEST_AGREEMENT: CallOptions(TaskQueue.MAIN, timedelta(seconds=30), timedelta(hours=6),
+                                                _LOCAL_RETRY),
+    ActivityName.SEND_AGREEMENT_ENVELOPE: CallOptions(TaskQueue.ESIGN, timedelta(minutes=2), timedelta(days=1),
+                                                      _PROVIDER_RETRY),
+    ActivityName.SEND_CONTRACT_ENVELOPE: CallOptions(TaskQueue.ESIGN, timedelta(minutes=2), timedelta(days=1),
+                                                     _PROVIDER_RETRY),
+    ActivityName.VOID_ENVELOPE: CallOptions(TaskQueue.ESIGN, timedelta(minutes=1), timedelta(days=1),
+                                            _PROVIDER_RETRY),
+    ActivityName.STORE_SIGNED_DOCUMENTS: CallOptions(TaskQueue.ESIGN, timedelta(minutes=5), timedelta(days=1),
+                                                     _PROVIDER_RETRY),
+    ActivityName.SEND_MAIL: CallOptions(TaskQueue.MAIL, timedelta(seconds=30), timedelta(days=1),
+                                        _PROVIDER_RETRY),
+    ActivityName.ISSUE_INVOICE: CallOptions(TaskQueue.BILLING, timedelta(minutes=2), timedelta(days=1),
+                                            _PROVIDER_RETRY),
+    ActivityName.VOID_INVOICE: CallOptions(TaskQueue.BILLING, timedelta(minutes=1), timedelta(days=1),
+                                           _PROVIDER_RETRY),
+    ActivityName.PAY_DEFENDER: CallOptions(TaskQueue.BILLING, timedelta(minutes=2), timedelta(days=1),
+                                           _PROVIDER_RETRY),
+}
