@@ -42,6 +42,9 @@ class SandboxConfig(BaseSettings):
     stripe_api_key: str = "sk_test_sandbox"
     stripe_webhook_url: str | None = None
     stripe_webhook_secret: str = "whsec_sandbox"
+    stripe_webhook_events: list[str] = Field(
+        default_factory=lambda: ["invoice.paid", "invoice.payment_failed", "invoice.voided"]
+    )
     stripe_api_version: str = "2025-01-27.acacia"
     stripe_connected_accounts: list[str] = Field(
         default_factory=lambda: ["acct_defmx001", "acct_defgt001", "acct_defsv001"]

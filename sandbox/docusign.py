@@ -27,7 +27,11 @@ def _context(request: Request) -> Runtime:
     require_docusign_token(request)
     if request.path_params["accountId"] != rt.config.docusign_account_id:
         raise ProviderError(
-            docusign_error(400, "USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT", "The specified User is not a member of the specified Account.")
+            docusign_error(
+                400,
+                "USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT",
+                "The specified User is not a member of the specified Account.",
+            )
         )
     return rt
 
@@ -35,7 +39,10 @@ def _context(request: Request) -> Runtime:
 def _envelope(rt: Runtime, request: Request) -> model.Envelope:
     envelope = rt.state.table("envelopes").get(request.path_params["envelopeId"])
     if envelope is None:
-        raise model.bad_request("The envelope specified either does not exist or you have no rights to it.", "ENVELOPE_DOES_NOT_EXIST")
+        raise model.bad_request(
+            "The envelope specified either does not exist or you have no rights to it.",
+            "ENVELOPE_DOES_NOT_EXIST",
+        )
     return envelope
 
 
@@ -77,7 +84,8 @@ async def list_status_changes(request: Request) -> Response:
 
     Like DocuSign, one of ``from_date``/``envelope_ids``/``transaction_ids``/``folder_ids`` is required.
     Supports ``custom_field=name=value``, ``status`` (comma list), ``from_date``/``to_date``,
-    ``envelope_ids`` (comma list), ``include`` (``recipients``, ``custom_fields``), ``count``, ``start_position``.
+    ``envelope_ids`` (comma list), ``include`` (``recipients``, ``custom_fields``),
+    ``count``, ``start_position``.
     """
     rt = _context(request)
     q = request.query_params
@@ -104,7 +112,10 @@ async def list_status_changes(request: Request) -> Response:
         envelopes = [
             e
             for e in envelopes
-            if any(f.get("name") == name and str(f.get("value")) == value for f in e["customFields"].get("textCustomFields") or [])
+            if any(
+                f.get("name") == name and str(f.get("value")) == value
+                for f in e["customFields"].get("textCustomFields") or []
+            )
         ]
     envelopes.sort(key=lambda e: e["createdDateTime"])
     total = len(envelopes)
@@ -112,7 +123,10 @@ async def list_status_changes(request: Request) -> Response:
     count = int(q.get("count", "0") or 0) or total
     page = envelopes[start : start + count]
     include = _includes(request)
-    views = [model.envelope_view(e, recipients="recipients" in include, custom_fields="custom_fields" in include) for e in page]
+    views = [
+        model.envelope_view(e, recipients="recipients" in include, custom_fields="custom_fields" in include)
+        for e in page
+    ]
     return JSONResponse(
         {
             "envelopes": views,
@@ -159,7 +173,12 @@ async def get_recipients(request: Request) -> Response:
 async def get_custom_fields(request: Request) -> Response:
     rt = _context(request)
     fields = _envelope(rt, request)["customFields"]
-    return JSONResponse({"textCustomFields": fields.get("textCustomFields") or [], "listCustomFields": fields.get("listCustomFields") or []})
+    return JSONResponse(
+        {
+            "textCustomFields": fields.get("textCustomFields") or [],
+            "listCustomFields": fields.get("listCustomFields") or [],
+        }
+    )
 
 
 async def get_document(request: Request) -> Response:
@@ -187,7 +206,10 @@ async def recipient_view(request: Request) -> Response:
         None,
     )
     if signer is None:
-        raise model.bad_request("The recipient you have identified is not a valid recipient of the specified envelope.", "UNKNOWN_ENVELOPE_RECIPIENT")
+        raise model.bad_request(
+            "The recipient you have identified is not a valid recipient of the specified envelope.",
+            "UNKNOWN_ENVELOPE_RECIPIENT",
+        )
     token = secrets.token_urlsafe(24)
     rt.state.table("signing_tokens")[token] = {
         "envelopeId": envelope["envelopeId"],

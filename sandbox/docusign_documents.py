@@ -35,8 +35,7 @@ def _signature_block(envelope: Envelope) -> str:
 
 def combined_html(envelope: Envelope) -> str:
     parts = [
-        f"<article><h1>{escape(d.get('name', 'Document'))}</h1>{_decoded(d)}</article>"
-        for d in envelope["documents"]
+        f"<article><h1>{escape(d.get('name', 'Document'))}</h1>{_decoded(d)}</article>" for d in envelope["documents"]
     ]
     return (
         f"<!doctype html><html><head><meta charset=utf-8><title>{escape(envelope['emailSubject'])}</title>"
@@ -48,7 +47,8 @@ def certificate_html(envelope: Envelope) -> str:
     rows = "".join(
         f"<tr><td>{escape(r['name'])}</td><td>{escape(r['email'])}</td><td>{escape(r['recipientType'])}</td>"
         f"<td>{escape(r['status'])}</td><td>{escape(r.get('sentDateTime', ''))}</td>"
-        f"<td>{escape(r.get('deliveredDateTime', ''))}</td><td>{escape(r.get('signedDateTime', ''))}</td></tr>"
+        f"<td>{escape(r.get('deliveredDateTime', ''))}</td>"
+        f"<td>{escape(r.get('signedDateTime', ''))}</td></tr>"
         for r in all_recipients(envelope)
     )
     return (
@@ -63,9 +63,7 @@ def certificate_html(envelope: Envelope) -> str:
 
 
 def _file(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(
-        content, media_type=media_type, headers={"Content-Disposition": f'file; filename="{filename}"'}
-    )
+    return Response(content, media_type=media_type, headers={"Content-Disposition": f'file; filename="{filename}"'})
 
 
 def document_response(envelope: Envelope, document_id: str) -> Response:
@@ -78,14 +76,20 @@ def document_response(envelope: Envelope, document_id: str) -> Response:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for document in envelope["documents"]:
-                name = f"{document['documentId']}_{document.get('name', 'document')}.{document.get('fileExtension', 'html')}"
+                extension = document.get("fileExtension", "html")
+                name = f"{document['documentId']}_{document.get('name', 'document')}.{extension}"
                 archive.writestr(name, base64.b64decode(document["documentBase64"]))
             archive.writestr("Summary.html", certificate_html(envelope))
         return _file(buffer.getvalue(), "application/zip", "archive.zip")
     for document in envelope["documents"]:
         if str(document["documentId"]) == document_id:
             extension = document.get("fileExtension", "html").lower()
-            media = {"html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8", "pdf": "application/pdf", "txt": "text/plain"}
+            media = {
+                "html": "text/html; charset=utf-8",
+                "htm": "text/html; charset=utf-8",
+                "pdf": "application/pdf",
+                "txt": "text/plain",
+            }
             return _file(
                 base64.b64decode(document["documentBase64"]),
                 media.get(extension, "application/octet-stream"),

@@ -53,7 +53,10 @@ def _validate(body: Any) -> None:
     for recipient in signers + list(recipients.get("carbonCopies") or []):
         for key in ("email", "name", "recipientId"):
             if not recipient.get(key):
-                raise bad_request(f"Recipient {key} is required.", "INVALID_RECIPIENT_DATA" if key != "email" else "INVALID_EMAIL_ADDRESS_FOR_RECIPIENT")
+                raise bad_request(
+                    f"Recipient {key} is required.",
+                    "INVALID_RECIPIENT_DATA" if key != "email" else "INVALID_EMAIL_ADDRESS_FOR_RECIPIENT",
+                )
         if "@" not in recipient["email"]:
             raise bad_request(f"Invalid email address '{recipient['email']}'.", "INVALID_EMAIL_ADDRESS_FOR_RECIPIENT")
         if recipient["recipientId"] in seen:
@@ -200,15 +203,22 @@ def recipients_view(envelope: Envelope) -> dict[str, Any]:
     }
 
 
-def envelope_view(
-    envelope: Envelope, *, recipients: bool = False, custom_fields: bool = False
-) -> dict[str, Any]:
+def envelope_view(envelope: Envelope, *, recipients: bool = False, custom_fields: bool = False) -> dict[str, Any]:
     """Envelope as ``GET …/envelopes/{id}`` returns it."""
     base = f"/envelopes/{envelope['envelopeId']}"
     keys = (
-        "envelopeId", "status", "emailSubject", "emailBlurb", "createdDateTime", "lastModifiedDateTime",
-        "statusChangedDateTime", "sentDateTime", "completedDateTime", "declinedDateTime",
-        "voidedDateTime", "voidedReason",
+        "envelopeId",
+        "status",
+        "emailSubject",
+        "emailBlurb",
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "statusChangedDateTime",
+        "sentDateTime",
+        "completedDateTime",
+        "declinedDateTime",
+        "voidedDateTime",
+        "voidedReason",
     )
     view: dict[str, Any] = {k: envelope[k] for k in keys if envelope.get(k) is not None}
     view.update(

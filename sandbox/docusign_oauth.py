@@ -113,7 +113,11 @@ def require_docusign_token(request: Request) -> None:
     """Raise a DocuSign 401 unless the bearer is the static token or an unexpired issued one."""
     if not _token_valid(request):
         raise ProviderError(
-            docusign_error(401, "AUTHORIZATION_INVALID_TOKEN", "The access token provided is expired, revoked or malformed.")
+            docusign_error(
+                401,
+                "AUTHORIZATION_INVALID_TOKEN",
+                "The access token provided is expired, revoked or malformed.",
+            )
         )
 
 

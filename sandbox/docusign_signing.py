@@ -26,6 +26,17 @@ def _with_event(url: str, event: str) -> str:
     return url + ("&" if "?" in url else "?") + urlencode({"event": event})
 
 
+def _documents(envelope: model.Envelope) -> list[dict[str, str]]:
+    """Decoded documents for display (shown in sandboxed iframes, never inline)."""
+    return [
+        {
+            "name": d.get("name", "Document"),
+            "html": base64.b64decode(d["documentBase64"]).decode("utf-8", "replace"),
+        }
+        for d in envelope["documents"]
+    ]
+
+
 def _session(rt: Runtime, token: str) -> tuple[dict[str, Any], model.Envelope, model.Recipient] | Response:
     """Resolve a signing token or return the page explaining why it cannot be used."""
     entry = rt.state.table("signing_tokens").get(token)
@@ -74,12 +85,13 @@ async def signing_page(request: Request) -> Response:
         entry["opened"] = True
         entry["expires_at"] = time.time() + SESSION_SECONDS
     model.mark_viewed(rt, envelope, signer)
-    documents = [
-        {"name": d.get("name", "Document"), "html": base64.b64decode(d["documentBase64"]).decode("utf-8", "replace")}
-        for d in envelope["documents"]
-    ]
     return render(
-        "signing.html", envelope=envelope, signer=signer, documents=documents, token=token, error=None
+        "signing.html",
+        envelope=envelope,
+        signer=signer,
+        documents=_documents(envelope),
+        token=token,
+        error=None,
     )
 
 
@@ -117,12 +129,13 @@ async def decline(request: Request) -> Response:
     form = await request.form()
     reason = str(form.get("reason") or "").strip()
     if not reason:
-        documents = [
-            {"name": d.get("name", "Document"), "html": base64.b64decode(d["documentBase64"]).decode("utf-8", "replace")}
-            for d in envelope["documents"]
-        ]
         return render(
-            "signing.html", 400, envelope=envelope, signer=signer, documents=documents, token=token,
+            "signing.html",
+            400,
+            envelope=envelope,
+            signer=signer,
+            documents=_documents(envelope),
+            token=token,
             error="Please give a reason for declining.",
         )
     model.decline(rt, envelope, signer, reason)

@@ -38,9 +38,7 @@ def stripe_error(
 
 def sendgrid_error(status: int, message: str, field: str | None = None) -> Response:
     """SendGrid v3 answers ``{"errors": [{"message", "field", "help"}]}``."""
-    return JSONResponse(
-        {"errors": [{"message": message, "field": field, "help": None}]}, status_code=status
-    )
+    return JSONResponse({"errors": [{"message": message, "field": field, "help": None}]}, status_code=status)
 
 
 def provider_error_for_path(path: str, status: int, message: str) -> Response:

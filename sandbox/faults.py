@@ -96,9 +96,7 @@ class FaultMiddleware:
         if not fault.status:
             await self.app(scope, receive, send)
             return
-        response = provider_error_for_path(
-            scope["path"], fault.status, f"Sandbox injected fault ({fault.status})"
-        )
+        response = provider_error_for_path(scope["path"], fault.status, f"Sandbox injected fault ({fault.status})")
         if fault.body is not None:
             response = JSONResponse(fault.body, status_code=fault.status)
         if fault.status == 429:

@@ -27,7 +27,10 @@ class Runtime:
     @classmethod
     def build(cls, config: SandboxConfig) -> Runtime:
         state = SandboxState(config.state_file)
-        key = load_or_create_ec_key(config.sendgrid_webhook_private_key_pem)
+        keep_at = (
+            config.state_file.with_name(config.state_file.name + ".sendgrid-key.pem") if config.state_file else None
+        )
+        key = load_or_create_ec_key(config.sendgrid_webhook_private_key_pem, keep_at)
         return cls(
             config=config,
             state=state,

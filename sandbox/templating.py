@@ -23,6 +23,8 @@ def render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(env.get_template(name).render(**context), status_code=status_code)
 
 
-def message_page(title: str, message: str, status_code: int = 200, link: str | None = None, link_text: str = "Continue") -> HTMLResponse:
+def message_page(
+    title: str, message: str, status_code: int = 200, link: str | None = None, link_text: str = "Continue"
+) -> HTMLResponse:
     """A plain notice page (expired link, not your turn, already signed…)."""
     return render("message.html", status_code, title=title, message=message, link=link, link_text=link_text)

@@ -10,6 +10,7 @@ stay stable); only signatures, timestamps and DocuSign's ``retryCount`` change p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -33,9 +34,7 @@ log = logging.getLogger(__name__)
 class WebhookDispatcher:
     """Queue + pump for outgoing provider webhooks."""
 
-    def __init__(
-        self, config: SandboxConfig, state: SandboxState, sendgrid_key: ec.EllipticCurvePrivateKey
-    ) -> None:
+    def __init__(self, config: SandboxConfig, state: SandboxState, sendgrid_key: ec.EllipticCurvePrivateKey) -> None:
         self.config = config
         self.state = state
         self.sendgrid_key = sendgrid_key
@@ -92,10 +91,8 @@ class WebhookDispatcher:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
     # -- pump --------------------------------------------------------------------------
@@ -113,10 +110,8 @@ class WebhookDispatcher:
                 timeout = None
                 if pending:
                     timeout = max(0.0, min(d["next_attempt_at"] for d in pending) - time.time())
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-                except TimeoutError:
-                    pass
 
     async def _attempt(self, client: httpx.AsyncClient, delivery: dict[str, Any]) -> None:
         body, headers = self._render(delivery)
@@ -126,7 +121,7 @@ class WebhookDispatcher:
             delivery["last_status"] = response.status_code
             delivery["last_error"] = None
             ok = 200 <= response.status_code < 300
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # any failure (bad URL, refused, timeout) means: retry later
             delivery["last_status"] = None
             delivery["last_error"] = f"{type(exc).__name__}: {exc}"
             ok = False
@@ -154,9 +149,7 @@ class WebhookDispatcher:
                 headers.update(docusign_signature_headers(body, self.config.docusign_connect_hmac_keys))
         elif provider == "stripe":
             body = json.dumps(payload, indent=2).encode("utf-8")
-            headers["Stripe-Signature"] = stripe_signature_header(
-                body, self.config.stripe_webhook_secret, now_ts()
-            )
+            headers["Stripe-Signature"] = stripe_signature_header(body, self.config.stripe_webhook_secret, now_ts())
             headers["User-Agent"] = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
         else:
             body = json.dumps(payload).encode("utf-8")

@@ -38,8 +38,10 @@ async def register_search_attributes(client: Client) -> None:
         search_attributes={k.name: kinds[k.indexed_value_type.name] for k in sa.ALL}))
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """A fresh time-skipping server per test (it starts in ~0.1 s): one test's clock never leaks into
+    another's, and terminating a workflow mid-activity cannot leave the virtual clock locked."""
     environment = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"), data_converter=data_converter(None))
     await register_search_attributes(environment.client)
@@ -48,26 +50,26 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest_asyncio.fixture
-async def harness(env: WorkflowEnvironment) -> AsyncIterator[Harness]:
-    fakes = FakeProviders()
-    policy = CasePolicy()
-    queues = fakes.by_queue()
-    queues[TaskQueue.MAIN].append(AgreementActivities(policy).request_agreement)
-    run = uuid.uuid4().hex[:6].upper()
+async def fakes(env: WorkflowEnvironment) -> AsyncIterator[FakeProviders]:
+    providers = FakeProviders()
+    queues = providers.by_queue()
+    queues[TaskQueue.MAIN].append(AgreementActivities(CasePolicy()).request_agreement)
     workers = [Worker(env.client, task_queue=q, activities=acts,
                       workflows=[CaseFacilitationWorkflow, AdvocateWorkflow] if q == TaskQueue.MAIN else [],
                       activity_executor=ThreadPoolExecutor(4), workflow_runner=workflow_runner())
                for q, acts in queues.items()]
     for w in workers:
         await w.__aenter__()
-    h = Harness(env=env, client=env.client, fakes=fakes, policy=policy, run=run,
+    yield providers
+    for w in workers:
+        await w.__aexit__(None, None, None)
+
+
+@pytest_asyncio.fixture
+async def harness(env: WorkflowEnvironment, fakes: FakeProviders) -> AsyncIterator[Harness]:
+    h = Harness(env=env, client=env.client, fakes=fakes, policy=CasePolicy(), run=uuid.uuid4().hex[:6].upper(),
                 numbers=_case_numbers)
-    try:
-        yield h
-    finally:
-        await h.terminate_all()
-        for w in workers:
-            await w.__aexit__(None, None, None)
+    yield h
 
 
 @pytest.fixture

@@ -44,6 +44,10 @@ class FakeProviders:
     calls: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     refuse: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # name -> error types
 
+    def reset(self) -> None:
+        self.calls.clear()
+        self.refuse.clear()
+
     def _enter(self, name: str, arg: Any) -> None:
         self.calls[name].append(arg)
         if self.refuse[name]:

@@ -13,7 +13,8 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from casefac.activity_io import CONTRACT_SIGNERS
-from casefac.case import CaseRequest, CaseStage, Client as CaseClient, MatterType
+from casefac.case import CaseRequest, CaseStage, MatterType
+from casefac.case import Client as CaseClient
 from casefac.evaluation import Evaluation, Outcome, OutcomeResult
 from casefac.events import EnvelopeEvent, InvoiceEvent, Signal
 from casefac.ids import advocate_workflow_id
@@ -223,9 +224,17 @@ class Harness:
         self.cases.append(case)
         return case
 
-    async def terminate_all(self) -> None:
-        for case in self.cases:
-            try:
-                await case.handle.terminate("test over")
-            except RPCError:
-                pass
+
+async def mails_eventually(h: Harness, kind: str, count: int = 1, *, role: str | None = None,
+                           case_id: str | None = None) -> list[Any]:
+    """Wait until at least ``count`` emails of ``kind`` (for ``case_id``) went out."""
+
+    async def probe() -> list[Any]:
+        return [m for m in h.fakes.mails(kind, role) if case_id is None or m.case_id == case_id]
+
+    return await eventually(probe, lambda ms: len(ms) >= count, what=f"{count} x {kind} mail")
+
+
+async def history_length(handle: WorkflowHandle[Any, Any]) -> int:
+    return len([e async for e in handle.fetch_history_events()])
+

@@ -1,0 +1,127 @@
+"""``POST /webhooks/sendgrid``: SendGrid event webhook → ``MailEvent`` signals for delivery problems.
+
+A batch holds many events; only problems with mail a case sent matter: bounce, dropped, blocked and
+spam reports, for messages carrying the ``case_id`` custom arg (the mail activity also sets ``kind``,
+the ``MailKind``, and ``role``, the recipient's role). Delivered/processed/opened are acknowledged and
+dropped. If Temporal fails mid-batch the whole batch gets 503 and SendGrid resends it; events already
+signalled arrive again with the same ``sg_event_id`` and the workflow ignores them.
+"""
+
+from __future__ import annotations
+
+import binascii
+import logging
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from pydantic import ValidationError
+from sendgrid.helpers.eventwebhook import EventWebhook
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from casefac.events import MailEvent, Signal
+from casefac.ids import case_workflow_id
+from gateway.httputil import BodyTooLarge, answer, parse_json, read_body, too_large
+from gateway.signals import Gateway, SignalOutcome, outcome_response, valid_workflow_id
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "x-twilio-email-event-webhook-signature"
+TIMESTAMP_HEADER = "x-twilio-email-event-webhook-timestamp"
+PROBLEM_EVENTS = frozenset({"bounce", "dropped", "blocked", "spamreport"})
+
+
+def load_verifier(public_key: str | None) -> EventWebhook | None:
+    """The SDK verifier for the configured key, or ``None`` (logged) when absent or unreadable."""
+    if not public_key:
+        log.error("no SendGrid webhook public key configured: /webhooks/sendgrid will answer 503")
+        return None
+    try:
+        verifier = EventWebhook(public_key)
+    except (ValueError, TypeError):
+        verifier = None
+    if verifier is None or not isinstance(verifier.public_key, ec.EllipticCurvePublicKey):
+        log.error("SendGrid webhook public key is not a base64 DER EC public key: "
+                  "/webhooks/sendgrid will answer 503")
+        return None
+    return verifier
+
+
+def signature_valid(verifier: EventWebhook, body: bytes, signature: str | None,
+                    timestamp: str | None) -> bool:
+    """ECDSA P-256/SHA-256 over ``timestamp + payload``, checked by the SendGrid SDK."""
+    if not signature or not timestamp:
+        return False
+    try:
+        return bool(verifier.verify_signature(body.decode("utf-8"), signature, timestamp))
+    except (UnicodeDecodeError, binascii.Error, ValueError, TypeError):
+        return False  # undecodable body or a signature that is not base64 DER: not SendGrid's
+
+
+def mail_event(event: dict[str, Any]) -> tuple[str, MailEvent] | None:
+    """``(workflow id, MailEvent)`` for a delivery problem of a case's mail, else ``None``.
+
+    SendGrid reports a block either as ``event: blocked`` or as a bounce with ``type: blocked``; both
+    become ``blocked`` because the remedy differs (the address exists but refuses us).
+    """
+    kind = event.get("event")
+    if kind == "bounce" and event.get("type") == "blocked":
+        kind = "blocked"
+    if kind not in PROBLEM_EVENTS:
+        return None
+    case_id = event.get("case_id")
+    workflow_id = valid_workflow_id(case_workflow_id(case_id)) if isinstance(case_id, str) else None
+    if workflow_id is None:
+        return None
+    message_kind, role = event.get("kind"), event.get("role")
+    try:
+        signal = MailEvent(
+            event_id=event.get("sg_event_id"),  # type: ignore[arg-type]  # validated by the model
+            kind=kind,  # type: ignore[arg-type]  # one of PROBLEM_EVENTS
+            message_kind=message_kind if isinstance(message_kind, str) else "",
+            role=role if isinstance(role, str) else "",
+        )
+    except ValidationError:
+        log.warning("sendgrid %s for %s lacks a usable sg_event_id; ignored", kind, workflow_id)
+        return None
+    return workflow_id, signal
+
+
+def routes(gw: Gateway) -> list[BaseRoute]:
+    verifier = load_verifier(gw.settings.sendgrid.webhook_public_key)
+
+    async def sendgrid_webhook(request: Request) -> Response:
+        try:
+            body = await read_body(request)
+        except BodyTooLarge:
+            return too_large()
+        if verifier is None:
+            return answer(503, "not_configured")
+        if not signature_valid(verifier, body, request.headers.get(SIGNATURE_HEADER),
+                               request.headers.get(TIMESTAMP_HEADER)):
+            log.warning("sendgrid webhook rejected: missing or invalid signature")
+            return answer(401, "invalid_signature")
+        try:
+            events = parse_json(body)
+        except ValueError:
+            return answer(400, "invalid_json")
+        if not isinstance(events, list):
+            return answer(400, "invalid_payload")
+
+        signalled = stale = 0
+        for event in events:
+            routed = mail_event(event) if isinstance(event, dict) else None
+            if routed is None:
+                continue
+            workflow_id, signal = routed
+            outcome = await gw.signal(workflow_id, Signal.MAIL_EVENT, signal,
+                                      ref=f"mail {signal.kind} {signal.event_id}")
+            if outcome in (SignalOutcome.UNAVAILABLE, SignalOutcome.FAILED):
+                return outcome_response(outcome)  # the whole batch comes again; duplicates are harmless
+            signalled += outcome is SignalOutcome.DELIVERED
+            stale += outcome is SignalOutcome.STALE
+        log.info("sendgrid batch of %d events: %d signalled, %d stale", len(events), signalled, stale)
+        return answer(200, "ok", events=len(events), signalled=signalled, stale=stale)
+
+    return [Route("/webhooks/sendgrid", sendgrid_webhook, methods=["POST"])]

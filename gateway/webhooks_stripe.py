@@ -1,0 +1,135 @@
+"""``POST /webhooks/stripe``: Stripe invoice events → ``InvoiceEvent`` signal.
+
+The target workflow is the invoice's ``metadata.workflow_id`` (set by the billing activity). Stripe
+retries deliveries for days with the same event id, which the workflow uses to ignore duplicates.
+
+Answers: forged or unsigned → 401; correctly signed but outside the timestamp tolerance → 400 (a replay,
+or a badly skewed clock: an operator should look, and the sender should not keep retrying the same stale
+signature).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import stripe
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from casefac.events import InvoiceEvent, Signal
+from gateway.httputil import BodyTooLarge, answer, read_body, too_large
+from gateway.signals import Gateway, outcome_response, valid_workflow_id
+
+log = logging.getLogger(__name__)
+
+EVENT_KINDS: dict[str, str] = {
+    "invoice.paid": "paid",
+    "invoice.payment_failed": "payment_failed",
+    "invoice.voided": "voided",
+}
+
+
+class StaleSignature(Exception):
+    """Signature is genuine but its timestamp is outside the tolerance window."""
+
+
+class BadSignature(Exception):
+    """Signature missing, malformed or not made with our secret."""
+
+
+def verify(body: bytes, header: str | None, secret: str, tolerance: int) -> dict[str, Any]:
+    """The verified event as plain dicts, or ``BadSignature`` / ``StaleSignature`` / ``ValueError``.
+
+    ``construct_event`` raises the same ``SignatureVerificationError`` for a forged signature and for an
+    old timestamp. Stripe checks the HMAC before the age, so re-checking the HMAC alone (tolerance 0
+    disables the age check) tells them apart without matching on error text. Stripe never rejects
+    timestamps from the future; we do, with the same tolerance, so a pre-dated capture cannot be replayed
+    later.
+    """
+    if not header:
+        raise BadSignature
+    try:
+        body.decode("utf-8")  # Stripe signs text; undecodable bytes cannot carry a valid signature
+    except UnicodeDecodeError as exc:
+        raise BadSignature from exc
+    try:
+        event = stripe.Webhook.construct_event(body, header, secret, tolerance)
+    except stripe.SignatureVerificationError as exc:
+        try:
+            stripe.WebhookSignature.verify_header(body, header, secret, tolerance=0)
+        except stripe.SignatureVerificationError:
+            raise BadSignature from exc
+        raise StaleSignature from exc
+    if _header_timestamp(header) > time.time() + tolerance:
+        raise StaleSignature
+    return event.to_dict()
+
+
+def _header_timestamp(header: str) -> int:
+    """``t=`` of an already verified header (so it is present and numeric)."""
+    for item in header.split(","):
+        name, _, value = item.strip().partition("=")
+        if name == "t":
+            return int(value)
+    raise BadSignature  # unreachable after verification; kept so a parser change fails closed
+
+
+def routes(gw: Gateway) -> list[BaseRoute]:
+    settings = gw.settings.stripe
+    secret = settings.webhook_secret.get_secret_value().strip()
+    if not secret:
+        log.error("no Stripe webhook secret configured: /webhooks/stripe will answer 503")
+
+    async def stripe_webhook(request: Request) -> Response:
+        try:
+            body = await read_body(request)
+        except BodyTooLarge:
+            return too_large()
+        if not secret:
+            return answer(503, "not_configured")
+        try:
+            event = verify(body, request.headers.get("stripe-signature"), secret,
+                           settings.webhook_tolerance_seconds)
+        except BadSignature:
+            log.warning("stripe webhook rejected: missing or invalid signature")
+            return answer(401, "invalid_signature")
+        except StaleSignature:
+            log.warning("stripe webhook rejected: timestamp outside tolerance (%ss)",
+                        settings.webhook_tolerance_seconds)
+            return answer(400, "timestamp_outside_tolerance")
+        except ValueError:  # signed, but not a JSON v1 event
+            return answer(400, "invalid_payload")
+
+        event_id, event_type = event.get("id"), event.get("type")
+        kind = EVENT_KINDS.get(event_type) if isinstance(event_type, str) else None
+        if kind is None:
+            log.info("stripe event %s (%s) ignored", event_id, event_type)
+            return answer(200, "ignored")
+        invoice = (event.get("data") or {}).get("object") or {}
+        invoice_id = invoice.get("id")
+        workflow_id = valid_workflow_id((invoice.get("metadata") or {}).get("workflow_id"))
+        if workflow_id is None:
+            log.warning("stripe %s %s for invoice %s has no routable workflow_id; ignored", event_type,
+                        event_id, invoice_id)
+            return answer(200, "ignored")
+        amount_paid = invoice.get("amount_paid")
+        try:
+            signal = InvoiceEvent(
+                event_id=event_id,
+                invoice_id=invoice_id,
+                kind=kind,  # type: ignore[arg-type]  # EVENT_KINDS values are InvoiceEvent kinds
+                amount_paid=amount_paid if isinstance(amount_paid, int) else None,
+            )
+        except ValidationError as exc:
+            log.error("stripe %s %s does not fit InvoiceEvent: %d errors", event_type, event_id,
+                      exc.error_count())
+            return answer(400, "invalid_payload")
+        outcome = await gw.signal(workflow_id, Signal.INVOICE_EVENT, signal,
+                                  ref=f"invoice {invoice_id} {event_type} {event_id}")
+        return outcome_response(outcome)
+
+    return [Route("/webhooks/stripe", stripe_webhook, methods=["POST"])]

@@ -1,0 +1,133 @@
+"""Gateway fixtures: one real Temporal dev server and recording worker per session, a gateway app per test.
+
+The client and worker use the project's real converter (pydantic + AES-GCM codec), so these tests also
+prove that what the gateway signals survives encryption end to end.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from gateway_kit import (
+    CODEC_TOKEN,
+    DOCUSIGN_KEYS,
+    STRIPE_SECRET,
+    TASK_QUEUE,
+    UI_ORIGIN,
+    GatewayFactory,
+    Recorder,
+    SendGridKey,
+    StartRecorder,
+)
+from pydantic import SecretStr
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from casefac.codec import EncryptionCodec
+from casefac.converter import data_converter
+from casefac.keyring import KeyRing
+from casefac.settings import DocuSignSettings, GatewaySettings, SendGridSettings, Settings, StripeSettings
+from gateway.app import create_app
+
+
+def _temporal_binary() -> str:
+    found = shutil.which("temporal") or str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "temporal")
+    if not Path(found).exists():
+        pytest.skip("temporal dev-server binary not installed")
+    return found
+
+
+@pytest.fixture(scope="session")
+def keyring() -> KeyRing:
+    return KeyRing.generate("test-key")
+
+
+@pytest.fixture(scope="session")
+def codec(keyring: KeyRing) -> EncryptionCodec:
+    return EncryptionCodec(keyring)
+
+
+@pytest.fixture(scope="session")
+def sendgrid_key() -> SendGridKey:
+    return SendGridKey.generate()
+
+
+@pytest.fixture(scope="session")
+async def temporal_env(codec: EncryptionCodec) -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=_temporal_binary(), data_converter=data_converter(codec)
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def temporal_client(temporal_env: WorkflowEnvironment) -> AsyncIterator[Client]:
+    """The env's client, with the recording worker polling for as long as the session lasts."""
+    client = temporal_env.client
+    worker = Worker(client, task_queue=TASK_QUEUE, workflows=[Recorder],
+                    workflow_runner=UnsandboxedWorkflowRunner())
+    async with worker:
+        yield client
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sendgrid_key: SendGridKey, keyring: KeyRing) -> Settings:
+    ring_file = tmp_path / "keyring.json"
+    keyring.save(ring_file)
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings init option
+        data_dir=tmp_path,
+        keyring_file=ring_file,
+        docusign=DocuSignSettings(connect_hmac_keys=[SecretStr(k) for k in DOCUSIGN_KEYS]),
+        stripe=StripeSettings(webhook_secret=SecretStr(STRIPE_SECRET), webhook_tolerance_seconds=300),
+        sendgrid=SendGridSettings(webhook_public_key=sendgrid_key.public_b64),
+        gateway=GatewaySettings(codec_token=SecretStr(CODEC_TOKEN), ui_origin=UI_ORIGIN),
+    )
+
+
+@pytest.fixture
+async def gateway_for(settings: Settings) -> AsyncIterator[GatewayFactory]:
+    """``await gateway_for(client_provider, **create_app_kwargs)`` → an HTTP client on a fresh app."""
+    opened: list[httpx.AsyncClient] = []
+
+    async def make(provider: Callable[[], Awaitable[Client]], **kwargs: Any) -> httpx.AsyncClient:
+        app = create_app(settings, provider, **kwargs)
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test")
+        opened.append(http)
+        return http
+
+    yield make
+    for http in opened:
+        await http.aclose()
+
+
+@pytest.fixture
+async def gateway(gateway_for: GatewayFactory, temporal_client: Client) -> httpx.AsyncClient:
+    """The gateway wired to the live dev server."""
+    async def provider() -> Client:
+        return temporal_client
+
+    return await gateway_for(provider)
+
+
+@pytest.fixture
+async def start_recorder(temporal_client: Client) -> StartRecorder:
+    """Start a recording workflow under a unique id with the given prefix (``case-`` or ``advocate-``)."""
+    async def start(prefix: str) -> WorkflowHandle[Any, Any]:
+        workflow_id = f"{prefix}{uuid.uuid4().hex[:12].upper()}"
+        return await temporal_client.start_workflow(
+            Recorder.run, id=workflow_id, task_queue=TASK_QUEUE, execution_timeout=timedelta(minutes=10)
+        )
+
+    return start

@@ -1,0 +1,96 @@
+"""Stripe webhook: Stripe-Signature verification, timestamp tolerance, invoice events → InvoiceEvent."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from gateway_kit import (
+    STRIPE_SECRET,
+    StartRecorder,
+    signals_after_probe,
+    stripe_body,
+    stripe_headers,
+    wait_for_signals,
+)
+
+from casefac.events import Signal
+
+URL = "/webhooks/stripe"
+
+
+@pytest.mark.parametrize(
+    ("event_type", "kind"),
+    [("invoice.paid", "paid"), ("invoice.payment_failed", "payment_failed"), ("invoice.voided", "voided")],
+)
+async def test_signed_invoice_event_signals_the_case(
+    gateway: httpx.AsyncClient, start_recorder: StartRecorder, event_type: str, kind: str
+) -> None:
+    handle = await start_recorder("case-JIM-2026-")
+    body = stripe_body(handle.id, event_id="evt_123", event_type=event_type, invoice_id="in_9",
+                       amount_paid=123_000)
+    response = await gateway.post(URL, content=body, headers=stripe_headers(body, STRIPE_SECRET))
+    assert response.status_code == 200, response.text
+    [got] = await wait_for_signals(handle, 1)
+    assert got.signal == Signal.INVOICE_EVENT
+    assert got.payload == {"event_id": "evt_123", "invoice_id": "in_9", "kind": kind, "amount_paid": 123_000}
+
+
+@pytest.mark.parametrize("forgery", ["missing", "wrong_secret", "tampered_body", "malformed_header",
+                                     "stale_and_wrong_secret"])
+async def test_unsigned_or_forged_is_401_and_signals_nothing(
+    gateway: httpx.AsyncClient, start_recorder: StartRecorder, forgery: str
+) -> None:
+    handle = await start_recorder("case-JIM-2026-")
+    body = stripe_body(handle.id)
+    headers = {
+        "missing": {"Content-Type": "application/json"},
+        "wrong_secret": stripe_headers(body, "whsec_attacker"),
+        "tampered_body": stripe_headers(body, STRIPE_SECRET),
+        "malformed_header": {"Stripe-Signature": "garbage"},
+        "stale_and_wrong_secret": stripe_headers(body, "whsec_attacker", int(time.time()) - 3600),
+    }[forgery]
+    if forgery == "tampered_body":
+        body = body.replace(b"123000", b"999999")
+    response = await gateway.post(URL, content=body, headers=headers)
+    assert response.status_code == 401
+    assert await signals_after_probe(handle) == []
+
+
+@pytest.mark.parametrize("offset", [-3600, +3600], ids=["past", "future"])
+async def test_genuine_signature_outside_tolerance_is_400(
+    gateway: httpx.AsyncClient, start_recorder: StartRecorder, offset: int
+) -> None:
+    handle = await start_recorder("case-JIM-2026-")
+    body = stripe_body(handle.id)
+    response = await gateway.post(URL, content=body,
+                                  headers=stripe_headers(body, STRIPE_SECRET, int(time.time()) + offset))
+    assert response.status_code == 400
+    assert response.json()["status"] == "timestamp_outside_tolerance"
+    assert await signals_after_probe(handle) == []
+
+
+async def test_redelivery_passes_the_same_event_id(gateway: httpx.AsyncClient, start_recorder: StartRecorder) -> None:
+    handle = await start_recorder("case-JIM-2026-")
+    body = stripe_body(handle.id, event_id="evt_dup")
+    for _ in range(2):  # Stripe re-signs each attempt with a fresh timestamp
+        response = await gateway.post(URL, content=body, headers=stripe_headers(body, STRIPE_SECRET))
+        assert response.status_code == 200
+    first, second = await wait_for_signals(handle, 2)
+    assert first.payload["event_id"] == second.payload["event_id"] == "evt_dup"
+
+
+@pytest.mark.parametrize(
+    ("event_type", "routable"),
+    [("invoice.finalized", True), ("customer.created", True), ("invoice.paid", False)],
+)
+async def test_other_events_or_unroutable_are_200_without_signal(
+    gateway: httpx.AsyncClient, start_recorder: StartRecorder, event_type: str, routable: bool
+) -> None:
+    handle = await start_recorder("case-JIM-2026-")
+    body = stripe_body(handle.id if routable else "not-a-workflow", event_type=event_type)
+    response = await gateway.post(URL, content=body, headers=stripe_headers(body, STRIPE_SECRET))
+    assert response.status_code == 200
+    assert response.json()["status"] == "ignored"
+    assert await signals_after_probe(handle) == []
