@@ -898,7 +898,8 @@ class CaseFacilitationWorkflow:
         return Receipt(stage=self.s.stage.value, message=message, number=number)
 
     @workflow.update(name=Update.REVIEW_CASE)
-    def review_case(self, msg: ReviewCase) -> Receipt:
+    def review_case(self, payload: Any) -> Receipt:
+        msg = rules.parse(ReviewCase, payload)
         self.s.review = msg
         if msg.decision == "accept":
             self.s.defender = next(d for d in self.s.roster if d.id == msg.defender_id)
@@ -910,20 +911,24 @@ class CaseFacilitationWorkflow:
         return self._receipt("case declined")
 
     @review_case.validator
-    def _v_review_case(self, msg: ReviewCase) -> None:
+    def _v_review_case(self, payload: Any) -> None:
+        msg = rules.parse(ReviewCase, payload)
         rules.review_case(self.req, self.s, msg)
 
     @workflow.update(name=Update.RESPOND_TO_ASSIGNMENT)
-    def respond_to_assignment(self, msg: RespondToAssignment) -> Receipt:
+    def respond_to_assignment(self, payload: Any) -> Receipt:
+        msg = rules.parse(RespondToAssignment, payload)
         self.s.defender_accepted = msg.accept
         return self._receipt("assignment accepted" if msg.accept else "assignment declined")
 
     @respond_to_assignment.validator
-    def _v_respond(self, msg: RespondToAssignment) -> None:
+    def _v_respond(self, payload: Any) -> None:
+        msg = rules.parse(RespondToAssignment, payload)
         rules.respond_to_assignment(self.req, self.s, msg)
 
     @workflow.update(name=Update.EDIT_CONTRACT)
-    def edit_contract(self, msg: EditContract) -> Receipt:
+    def edit_contract(self, payload: Any) -> Receipt:
+        msg = rules.parse(EditContract, payload)
         number = self._current.number + 1
         self.s.revisions.append(ContractRevision(number=number, terms=msg.terms, author=msg.actor, note=msg.note,
                                                  created_at=workflow.now()))
@@ -935,21 +940,25 @@ class CaseFacilitationWorkflow:
         return self._receipt(f"revision {number} saved; approvals cleared", number)
 
     @edit_contract.validator
-    def _v_edit(self, msg: EditContract) -> None:
+    def _v_edit(self, payload: Any) -> None:
+        msg = rules.parse(EditContract, payload)
         rules.edit_contract(self.req, self.s, msg)
 
     @workflow.update(name=Update.APPROVE_CONTRACT)
-    def approve_contract(self, msg: ApproveContract) -> Receipt:
+    def approve_contract(self, payload: Any) -> Receipt:
+        msg = rules.parse(ApproveContract, payload)
         self._current.approvals.append(msg.actor.role)
         self._event(f"contract revision {msg.revision} approved", str(msg.actor))
         return self._receipt(f"revision {msg.revision} approved", msg.revision)
 
     @approve_contract.validator
-    def _v_approve(self, msg: ApproveContract) -> None:
+    def _v_approve(self, payload: Any) -> None:
+        msg = rules.parse(ApproveContract, payload)
         rules.approve_contract(self.req, self.s, msg)
 
     @workflow.update(name=Update.UPDATE_TASK)
-    def update_task(self, msg: UpdateTask) -> Receipt:
+    def update_task(self, payload: Any) -> Receipt:
+        msg = rules.parse(UpdateTask, payload)
         task = next(t for t in self.s.tasks if t.id == msg.task_id)
         task.status = msg.status
         task.updated_at = workflow.now()
@@ -959,22 +968,26 @@ class CaseFacilitationWorkflow:
         return self._receipt(f"task {task.id} is {task.status}")
 
     @update_task.validator
-    def _v_task(self, msg: UpdateTask) -> None:
+    def _v_task(self, payload: Any) -> None:
+        msg = rules.parse(UpdateTask, payload)
         rules.update_task(self.req, self.s, msg)
 
     @workflow.update(name=Update.SUBMIT_REPORT)
-    def submit_report(self, msg: SubmitReport) -> Receipt:
+    def submit_report(self, payload: Any) -> Receipt:
+        msg = rules.parse(SubmitReport, payload)
         number = len(self.s.reports) + 1
         self.s.reports.append(SubmittedReport(number=number, report=msg.report, submitted_by=msg.actor))
         self._event(f"{msg.report.kind.value} report {number} submitted", str(msg.actor))
         return self._receipt(f"report {number} received", number)
 
     @submit_report.validator
-    def _v_report(self, msg: SubmitReport) -> None:
+    def _v_report(self, payload: Any) -> None:
+        msg = rules.parse(SubmitReport, payload)
         rules.submit_report(self.req, self.s, msg, workflow.now().date())
 
     @workflow.update(name=Update.REVIEW_REPORT)
-    def review_report(self, msg: ReviewReport) -> Receipt:
+    def review_report(self, payload: Any) -> Receipt:
+        msg = rules.parse(ReviewReport, payload)
         report = next(r for r in self.s.reports if r.number == msg.report_number)
         if msg.decision == "request_changes":
             report.status = "changes_requested"
@@ -992,7 +1005,8 @@ class CaseFacilitationWorkflow:
         return self._receipt(f"approved: invoice {priced.invoice_total.format()}", report.number)
 
     @review_report.validator
-    def _v_review_report(self, msg: ReviewReport) -> None:
+    def _v_review_report(self, payload: Any) -> None:
+        msg = rules.parse(ReviewReport, payload)
         rules.review_report(self.req, self.s, msg)
         if msg.decision == "approve":
             self._price(msg)
@@ -1005,7 +1019,8 @@ class CaseFacilitationWorkflow:
                             self.s.defender.hourly_rate.currency)
 
     @workflow.update(name=Update.RECORD_PAYOUT)
-    async def record_payout(self, msg: RecordPayout) -> Receipt:
+    async def record_payout(self, payload: Any) -> Receipt:
+        msg = rules.parse(RecordPayout, payload)
         payout = next(p for p in self.s.payouts if p.report_number == msg.report_number)
         payout.status = "paid"
         payout.reference = msg.reference
@@ -1016,41 +1031,49 @@ class CaseFacilitationWorkflow:
         return self._receipt("payout recorded", payout.report_number)
 
     @record_payout.validator
-    def _v_payout(self, msg: RecordPayout) -> None:
+    def _v_payout(self, payload: Any) -> None:
+        msg = rules.parse(RecordPayout, payload)
         rules.record_payout(self.req, self.s, msg)
 
     @workflow.update(name=Update.SUBMIT_EVALUATION)
-    def submit_evaluation(self, msg: SubmitEvaluation) -> Receipt:
+    def submit_evaluation(self, payload: Any) -> Receipt:
+        msg = rules.parse(SubmitEvaluation, payload)
         self.s.evaluations[msg.actor.role.value] = msg.evaluation
         self._event(f"evaluation from the {msg.actor.role.value}", str(msg.actor))
         return self._receipt("thank you for your evaluation")
 
     @submit_evaluation.validator
-    def _v_eval(self, msg: SubmitEvaluation) -> None:
+    def _v_eval(self, payload: Any) -> None:
+        msg = rules.parse(SubmitEvaluation, payload)
         rules.submit_evaluation(self.req, self.s, msg)
 
     @workflow.update(name=Update.REPORT_OUTCOME)
-    def report_outcome(self, msg: ReportOutcome) -> Receipt:
+    def report_outcome(self, payload: Any) -> Receipt:
+        msg = rules.parse(ReportOutcome, payload)
         self.s.outcome = msg.outcome
         self._event(f"outcome reported: {msg.outcome.result.value}", str(msg.actor))
         return self._receipt("outcome recorded")
 
     @report_outcome.validator
-    def _v_outcome(self, msg: ReportOutcome) -> None:
+    def _v_outcome(self, payload: Any) -> None:
+        msg = rules.parse(ReportOutcome, payload)
         rules.report_outcome(self.req, self.s, msg)
 
     @workflow.update(name=Update.CANCEL_CASE)
-    def cancel_case(self, msg: CancelCase) -> Receipt:
+    def cancel_case(self, payload: Any) -> Receipt:
+        msg = rules.parse(CancelCase, payload)
         self.s.cancel = msg
         self._event("cancellation requested", str(msg.actor))
         return self._receipt("cancelling: open envelopes and invoices will be voided")
 
     @cancel_case.validator
-    def _v_cancel(self, msg: CancelCase) -> None:
+    def _v_cancel(self, payload: Any) -> None:
+        msg = rules.parse(CancelCase, payload)
         rules.cancel_case(self.req, self.s, msg)
 
     @workflow.update(name=Update.RETRY_STEP)
-    def retry_step(self, msg: RetryStep) -> Receipt:
+    def retry_step(self, payload: Any) -> Receipt:
+        msg = rules.parse(RetryStep, payload)
         attention = self.s.attention
         assert attention is not None
         self._event(f"retry requested for {attention.step}", str(msg.actor))
@@ -1062,7 +1085,8 @@ class CaseFacilitationWorkflow:
         return self._receipt(f"cleared: {attention.step}")
 
     @retry_step.validator
-    def _v_retry(self, msg: RetryStep) -> None:
+    def _v_retry(self, payload: Any) -> None:
+        msg = rules.parse(RetryStep, payload)
         rules.retry_step(self.req, self.s, msg)
 
     # ----------------------------------------------------------------------------------------- query

@@ -7,6 +7,9 @@ rule) is one place. Each raises ``ValueError("field: rule")``; the caller sees i
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from casefac.case import CaseRequest, CaseStage
 from casefac.contract import REQUIRED_APPROVALS
@@ -30,8 +33,28 @@ from casefac.pricing import missing_rates
 from casefac.roster import eligible
 from casefac.state import CaseState
 
+M = TypeVar("M", bound=BaseModel)
+
 #: A day's hours beyond this across a report's lines for one date is a typo, not work.
 MAX_HOURS_PER_DAY = 24
+
+
+def parse(model: type[M], payload: Any) -> M:
+    """Validate a raw update payload; errors read ``report.hours[0].hours: Input should be greater than 0``.
+
+    Updates take raw JSON objects so that a malformed payload is refused by the validator with the field and
+    the rule named, instead of the SDK's bare "Failed decoding arguments".
+    """
+    if isinstance(payload, model):
+        return payload
+    try:
+        return model.model_validate(payload)
+    except ValidationError as err:
+        problems = []
+        for e in err.errors(include_url=False)[:10]:
+            path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"]).lstrip(".")
+            problems.append(f"{path or 'payload'}: {e['msg']}")
+        raise ValueError("; ".join(problems)) from None
 
 
 def _require(condition: bool, message: str) -> None:
@@ -65,7 +88,7 @@ def review_case(req: CaseRequest, state: CaseState, msg: ReviewCase) -> None:
     _require(state.review is None, "decision: this case was already reviewed; waiting for the Defender's answer")
     if msg.decision == "accept":
         defender = next((d for d in state.roster if d.id == msg.defender_id), None)
-        _require(defender is not None, f"defender_id: {msg.defender_id} is not in the roster")
+        _require(defender is not None, f"defender_id: {msg.defender_id} is not in the roster for {req.country}")
         assert defender is not None
         problem = eligible(defender, req.country)
         _require(problem is None, f"defender_id: {problem}")

@@ -235,6 +235,6 @@ async def mails_eventually(h: Harness, kind: str, count: int = 1, *, role: str |
     return await eventually(probe, lambda ms: len(ms) >= count, what=f"{count} x {kind} mail")
 
 
-async def history_length(handle: WorkflowHandle[Any, Any]) -> int:
-    return len([e async for e in handle.fetch_history_events()])
+async def history_events(handle: WorkflowHandle[Any, Any]) -> list[Any]:
+    return [e async for e in handle.fetch_history_events()]
 
