@@ -115,6 +115,7 @@ class CaseFacilitationWorkflow:
         self._version = 0  # bumped on every state change a wait may care about
         self._cancelling = False
         self._collector_busy = False
+        self._mail_tasks: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------------------------------ run
     @workflow.run
@@ -138,12 +139,13 @@ class CaseFacilitationWorkflow:
         except _Cancelled:
             await self._cancel_case()
         except _ContinueAsNew:
-            await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._collector_busy)
+            await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._collector_busy
+                                          and self._mail_drained())
             self.s.runs += 1
             workflow.continue_as_new(CaseInput(request=self.req, policy=self.policy, state=self.s))
         await workflow.wait_condition(lambda: collector.done() or not self._collector_busy)
         collector.cancel()
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await workflow.wait_condition(lambda: workflow.all_handlers_finished() and self._mail_drained())
         workflow.logger.info("case finished", extra={"case_id": self.req.case_id, "stage": self.s.stage.value})
         return self.status()
 
@@ -681,12 +683,19 @@ class CaseFacilitationWorkflow:
                "defender_name": self.s.defender.name if self.s.defender else None, **(context or {})}
         links = [PortalAction(action=a, role=to.role, party_id=to.party_id, case_id=self.req.case_id)  # type: ignore[arg-type]
                  for a in actions or []]
-        await self._act(ActivityName.SEND_MAIL,
-                        SendMail(idempotency_key=idempotency_key(self._wid, "mail", self.s.mail_seq, kind.value),
-                                 kind=kind, case_id=self.req.case_id, to=to, context=ctx, actions=links,
-                                 attach_ledes_report=attach_ledes_report),
-                        None, summary=f"Email {kind.value} to {to.role.value} {to.party_id}", step=f"mail {kind.value}",
-                        blocking=False)
+        mail = SendMail(idempotency_key=idempotency_key(self._wid, "mail", self.s.mail_seq, kind.value),
+                        kind=kind, case_id=self.req.case_id, to=to, context=ctx, actions=links,
+                        attach_ledes_report=attach_ledes_report)
+        # Mail never holds the case up: it goes out beside the next step (its completion then shares a
+        # workflow task with other events), and ``_mail_drained`` is awaited before the case closes.
+        task = asyncio.create_task(self._act(
+            ActivityName.SEND_MAIL, mail, None, summary=f"Email {kind.value} to {to.role.value} {to.party_id}",
+            step=f"mail {kind.value}", blocking=False))
+        self._mail_tasks.add(task)
+        task.add_done_callback(self._mail_tasks.discard)
+
+    def _mail_drained(self) -> bool:
+        return not self._mail_tasks
 
     def _to_advocate(self) -> MailTo:
         a = self.req.advocate

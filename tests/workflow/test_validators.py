@@ -31,6 +31,7 @@ from casefac.messages import (
 from casefac.money import Money
 from casefac.parties import Actor, Role
 from casefac.report import HourExpenseReport, HourLine, ReportKind
+from tests.conftest import eventually
 from tests.workflow.harness import FINANCE, STAFF, Case, Harness, history_events
 
 STRANGER = Actor(role=Role.DEFENDER, id="DEF-MX-001")
@@ -43,6 +44,8 @@ async def rejected(case: Case, name: str, payload: Any, *expected: str) -> str:
     The time-skipping server does not drop the (speculative) workflow task of a rejected update, so its three
     WorkflowTask* events may appear; no update, activity, timer or signal event may.
     """
+    await eventually(case.handle.describe, lambda d: not d.raw_description.pending_activities,
+                     what="no activity in flight")  # e.g. mail still going out from the last step
     before = await history_events(case.handle)
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await case.handle.execute_update(name, payload)
