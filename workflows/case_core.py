@@ -1,0 +1,236 @@
+"""The case workflow's core: its state, bookkeeping, activity calls with NeedsAttention, and waiting.
+
+Every wait goes through ``_wait`` (reminders, one escalation, an optional deadline, cancellation), and every
+provider call through ``_act`` (a refusal for good parks the case until staff retry or cancel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from casefac import search_attributes as sa
+    from casefac.activity_io import MailKind, MailTo
+    from casefac.case import CaseStage
+    from casefac.contract import ContractRevision
+    from casefac.state import (
+        Attention,
+        CaseInput,
+        CaseState,
+        TimelineEntry,
+        Waiting,
+    )
+    from workflows.options import OPTIONS
+
+T = TypeVar("T")
+Who = tuple[str, str | None, str]
+
+#: Bounded memories, so a case that lives for years keeps a small history and state.
+MAX_SEEN_EVENTS = 1000
+MAX_TIMELINE = 300
+MAX_TASK_NOTES = 20
+
+#: What ``_act(..., blocking=False)`` returns when the call failed (the failure is flagged for staff).
+FAILED: Any = object()
+
+
+class CaseCancelled(Exception):
+    """Raised out of any wait once staff cancelled the case; ``run`` then cleans up."""
+
+
+class ContinueAsNewNow(Exception):
+    """Raised at a safe point when history is long; ``run`` carries the state into a new run."""
+
+
+class CaseCore:
+    """Shared by the mixins below it; the workflow class is the last link of the chain."""
+
+    # provided by ``CaseNotices``; declared here because attention and escalation write to staff
+    _mail: Callable[..., Awaitable[None]]
+    _to_staff: Callable[[], MailTo]
+
+    def _setup(self, inp: CaseInput) -> None:
+        self.req = inp.request
+        self.policy = inp.policy
+        self.s: CaseState = inp.state or CaseState(opened_at=workflow.now())
+        self._who: Callable[[], Who] | None = None
+        self._since: datetime | None = None
+        self._version = 0  # bumped on every state change a wait may care about
+        self._cancelling = False
+        self._collector_busy = False
+        self._mail_tasks: set[asyncio.Task[Any]] = set()
+        self._envelope_reason = ""
+
+    @property
+    def _current(self) -> ContractRevision:
+        return self.s.revisions[-1]
+
+    # ------------------------------------------------------------------------------------ activities
+    async def _act(self, name: str, arg: Any, result_type: type[T] | None, *, summary: str, step: str,
+                   blocking: bool = True) -> Any:
+        """Run an activity; a refusal for good raises NeedsAttention and waits for staff's retry or cancel.
+
+        With ``blocking=False`` (mail, clean-up on cancel) the failure is recorded for staff and the case
+        goes on; the caller receives ``FAILED``.
+        """
+        opts = OPTIONS[name]
+        while True:
+            try:
+                return await workflow.execute_activity(
+                    name, arg, result_type=result_type, task_queue=opts.task_queue,
+                    start_to_close_timeout=opts.start_to_close, schedule_to_close_timeout=opts.schedule_to_close,
+                    retry_policy=opts.retry, summary=summary)
+            except ActivityError as err:
+                cause = err.cause
+                if isinstance(cause, ApplicationError):
+                    etype = cause.type or "ApplicationError"
+                else:
+                    etype = type(cause).__name__ if cause else "ActivityError"
+                message = cause.message if cause is not None else str(err)
+                workflow.logger.warning("step failed", extra={"case_id": self.req.case_id, "step": step,
+                                                              "error_type": etype})
+                if not blocking:
+                    self._flag(Attention(step=step, error_type=etype, message=message, since=workflow.now(),
+                                         blocking=False))
+                    return FAILED
+                await self._needs_attention(step, etype, message)
+
+    async def _needs_attention(self, step: str, etype: str, message: str) -> None:
+        self._flag(Attention(step=step, error_type=etype, message=message, since=workflow.now()))
+        self.s.retry_requested = False
+        ctx = {"step": step, "error": f"{etype}: {message}"}
+        await self._mail(MailKind.NEEDS_ATTENTION, self._to_staff(), ctx)
+        await self._wait(lambda: self.s.retry_requested,
+                         who=lambda: ("staff", None, f"fix '{step}' and retry, or cancel"),
+                         every=self.policy.attention_reminder_every,
+                         on_remind=lambda _n: self._mail(MailKind.NEEDS_ATTENTION, self._to_staff(), ctx))
+        self.s.retry_requested = False
+        self.s.attention = None
+        self._upsert(sa.NEEDS_ATTENTION.value_set(False))
+        self._event(f"retrying {step}")
+
+    def _flag(self, attention: Attention) -> None:
+        if self.s.attention is not None and self.s.attention.blocking and not attention.blocking:
+            return  # a blocking problem already has staff's attention
+        self.s.attention = attention
+        self._upsert(sa.NEEDS_ATTENTION.value_set(True))
+        self._event(f"needs attention: {attention.step} ({attention.error_type})")
+
+    # ---------------------------------------------------------------------------------------- waiting
+    async def _wait(self, done: Callable[[], bool], *, who: Callable[[], Who],
+                    every: timedelta | None = None, on_remind: Callable[[int], Awaitable[None]] | None = None,
+                    escalate_after: timedelta | None = None, on_escalate: Callable[[], Awaitable[None]] | None = None,
+                    deadline: timedelta | None = None) -> bool:
+        """Wait for ``done`` with reminders every ``every`` and one escalation; False if ``deadline`` passed."""
+        prev = (self._who, self._since)
+        self._who, self._since = who, workflow.now()
+        since = self._since
+        role, party, what = who()
+        self.s.waiting = Waiting(role=role, party_id=party, what=what, since=since)
+        reminders = 0
+        escalated = False
+        try:
+            while True:
+                self._check_cancel()
+                if done():
+                    return True
+                elapsed = workflow.now() - since
+                marks: list[timedelta] = []
+                if every is not None and on_remind is not None:
+                    marks.append(every * (reminders + 1))
+                if escalate_after is not None and on_escalate is not None and not escalated:
+                    marks.append(escalate_after)
+                if deadline is not None:
+                    marks.append(deadline)
+                timeout = max(min(marks) - elapsed, timedelta(seconds=1)) if marks else None
+                try:
+                    await workflow.wait_condition(lambda: done() or self._cancel_pending(), timeout=timeout,
+                                                  timeout_summary=what[:60])
+                except TimeoutError:
+                    elapsed = workflow.now() - since
+                    if deadline is not None and elapsed >= deadline:
+                        return False
+                    if (escalate_after is not None and on_escalate is not None and not escalated
+                            and elapsed >= escalate_after):
+                        escalated = True
+                        await on_escalate()
+                    if every is not None and on_remind is not None and elapsed >= every * (reminders + 1):
+                        reminders += 1
+                        await on_remind(reminders)
+        finally:
+            self._who, self._since = prev
+            self.s.waiting = None
+
+    # ---------------------------------------------------------------------------------- cancellation
+    def _check_cancel(self) -> None:
+        if self._cancel_pending():
+            raise CaseCancelled
+
+    def _cancel_pending(self) -> bool:
+        return self.s.cancel is not None and not self._cancelling
+
+    def _should_continue_as_new(self) -> bool:
+        info = workflow.info()
+        return (info.is_continue_as_new_suggested()
+                or info.get_current_history_length() >= self.policy.continue_as_new_after_events)
+
+    # ---------------------------------------------------------------------------- state bookkeeping
+    @property
+    def _wid(self) -> str:
+        return workflow.info().workflow_id
+
+    def _event(self, event: str, actor: str | None = None) -> None:
+        self.s.timeline.append(TimelineEntry(at=workflow.now(), stage=self.s.stage, event=event, actor=actor))
+        if len(self.s.timeline) > MAX_TIMELINE:
+            del self.s.timeline[1: len(self.s.timeline) - MAX_TIMELINE + 1]
+        self._version += 1
+
+    def _set_stage(self, stage: CaseStage) -> None:
+        self.s.stage = stage
+        self._event(f"stage {stage.value}")
+        self._upsert(sa.CASE_STAGE.value_set(stage.value))
+        workflow.set_current_details(self._details())
+
+    def _upsert(self, *updates: Any) -> None:
+        workflow.upsert_search_attributes(list(updates))
+
+    def _upsert_all(self) -> None:
+        updates = [sa.CASE_STAGE.value_set(self.s.stage.value), sa.CASE_COUNTRY.value_set(self.req.country),
+                   sa.ADVOCATE_ID.value_set(self.req.advocate.id),
+                   sa.NEEDS_ATTENTION.value_set(self.s.attention is not None)]
+        if self.s.defender is not None:
+            updates.append(sa.DEFENDER_ID.value_set(self.s.defender.id))
+        self._upsert(*updates)
+        workflow.set_current_details(self._details())
+
+    def _seen(self, event_id: str) -> bool:
+        if event_id in self.s.seen_events:
+            return True
+        self.s.seen_events.append(event_id)
+        if len(self.s.seen_events) > MAX_SEEN_EVENTS:
+            del self.s.seen_events[: len(self.s.seen_events) - MAX_SEEN_EVENTS]
+        return False
+
+    def _details(self) -> str:
+        """Markdown for the Temporal UI's current details: stage and the money trail, ids and amounts only."""
+        lines = [f"**{self.req.case_id}** · {self.s.stage.value} · {self.req.country}"]
+        if self.s.defender:
+            lines.append(f"Defender `{self.s.defender.id}` · Advocate `{self.req.advocate.id}`")
+        if self.s.invoices or self.s.payouts:
+            lines += ["", "| money | report | amount | status | ref |", "|---|---|---|---|---|"]
+            lines += [f"| invoice | {i.report_number} | {i.amount_due.format()} | {i.status} | "
+                      f"{i.number or i.invoice_id} |" for i in self.s.invoices]
+            lines += [f"| payout ({p.method}) | {p.report_number} | {p.amount.format()} | {p.status} | "
+                      f"{p.reference or '—'} |" for p in self.s.payouts]
+        if self.s.attention:
+            lines.append(f"\n⚠ needs attention: {self.s.attention.step} ({self.s.attention.error_type})")
+        return "\n".join(lines)
+
+
+

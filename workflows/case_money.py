@@ -1,0 +1,175 @@
+"""The money side of a case: the Defender's payout, the Advocate's invoice, and collection in the
+background (dunning for open invoices, reminders to finance for manual payouts)."""
+
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from casefac import search_attributes as sa
+    from casefac.activity_io import (
+        ActivityName,
+        InvoiceRef,
+        IssueInvoice,
+        MailKind,
+        PayDefender,
+        TransferRef,
+    )
+    from casefac.money import Money, total
+    from casefac.state import (
+        ApprovedReport,
+        InvoiceState,
+        PayoutState,
+    )
+    from casefac.status import MoneyFigures
+
+
+from workflows.case_notices import CaseNotices
+
+
+class CaseMoney(CaseNotices):
+    async def _pay_defender(self, approved: ApprovedReport) -> None:
+        defender = self.s.defender
+        assert defender is not None
+        amount = approved.priced.payout_total
+        if amount.amount <= 0:
+            self._event(f"report {approved.number}: nothing to pay out")
+            return
+        if defender.payout.kind == "stripe_connect":
+            ref = await self._act(
+                ActivityName.PAY_DEFENDER,
+                PayDefender(workflow_id=self._wid, case_id=self.req.case_id, report_number=approved.number,
+                            defender_id=defender.id, account_id=defender.payout.account_id, amount=amount),
+                TransferRef, summary=f"Stripe transfer to {defender.id} · {amount.format()}",
+                step=f"payout for report {approved.number}")
+            self.s.payouts.append(PayoutState(report_number=approved.number, method="stripe_connect", amount=amount,
+                                              status="paid", reference=ref.transfer_id,
+                                              requested_at=workflow.now()))
+            self._event(f"paid {amount.format()} to {defender.id} by Stripe transfer")
+            await self._mail(MailKind.PAYOUT_MADE, self._to_defender(),
+                             {"amount": amount.format(), "report_number": approved.number})
+        else:
+            self.s.payouts.append(PayoutState(report_number=approved.number, method="manual", amount=amount,
+                                              requested_at=workflow.now()))
+            self._event(f"manual payout of {amount.format()} to {defender.id} requested from finance")
+            await self._mail(MailKind.PAYOUT_TO_RECORD, self._to_finance(),
+                             {"amount": amount.format(), "report_number": approved.number,
+                              "defender_id": defender.id})
+        self._money_changed()
+
+    async def _invoice_advocate(self, approved: ApprovedReport) -> None:
+        priced = approved.priced
+        if priced.invoice_total.amount <= 0:
+            self._event(f"report {approved.number}: nothing to invoice")
+            return
+        ref = await self._act(
+            ActivityName.ISSUE_INVOICE,
+            IssueInvoice(workflow_id=self._wid, case_id=self.req.case_id, report_number=approved.number,
+                         advocate=self.req.advocate, lines=priced.invoice_lines, total=priced.invoice_total,
+                         days_until_due=self.policy.invoice_days_until_due),
+            InvoiceRef, summary=f"Stripe invoice {self.req.case_id} · {priced.invoice_total.format()}",
+            step=f"invoice for report {approved.number}")
+        self.s.invoices.append(InvoiceState(report_number=approved.number, invoice_id=ref.invoice_id,
+                                            number=ref.number, status=ref.status, amount_due=ref.amount_due,
+                                            hosted_invoice_url=ref.hosted_invoice_url, issued_at=workflow.now(),
+                                            due_date=ref.due_date))
+        self._event(f"invoice {ref.number or ref.invoice_id} sent: {ref.amount_due.format()}")
+        self._apply_orphan_invoice_events()
+        self._money_changed()
+        await self._mail(MailKind.INVOICE_SENT, self._to_advocate(),
+                         {"amount": ref.amount_due.format(), "invoice_number": ref.number,
+                          "hosted_invoice_url": ref.hosted_invoice_url,
+                          "due_date": ref.due_date.isoformat() if ref.due_date else None},
+                         attach_ledes_report=approved.number)
+
+    # ------------------------------------------------------------------------- money in the background
+    async def _collect_money(self) -> None:
+        """Dunning for open invoices and reminders for manual payouts, beside whatever stage runs."""
+        while not self.s.stage.terminal:
+            due = self._next_money_timer()
+            version = self._version
+            timeout = None if due is None else max(due - workflow.now(), timedelta(seconds=1))
+            try:
+                await workflow.wait_condition(lambda v=version: self.s.stage.terminal or self._version != v,
+                                              timeout=timeout)
+            except TimeoutError:
+                self._collector_busy = True
+                try:
+                    await self._money_reminders()
+                finally:
+                    self._collector_busy = False
+
+    def _invoice_due_at(self, inv: InvoiceState) -> datetime:
+        return inv.issued_at + timedelta(days=self.policy.invoice_days_until_due)
+
+    def _next_money_timer(self) -> datetime | None:
+        p = self.policy
+        times: list[datetime] = []
+        for inv in self.s.invoices:
+            if inv.status in ("open", "payment_failed"):
+                times.append(self._invoice_due_at(inv) + p.dunning_reminder_every * inv.reminders_sent)
+                if not inv.escalated:
+                    times.append(inv.issued_at + p.dunning_escalate_after)
+        for pay in self.s.payouts:
+            if pay.status == "pending":
+                times.append(pay.requested_at + p.payout_record_reminder_every * (pay.reminders_sent + 1))
+        return min(times) if times else None
+
+    async def _money_reminders(self) -> None:
+        p = self.policy
+        now = workflow.now()
+        for inv in self.s.invoices:
+            if inv.status not in ("open", "payment_failed"):
+                continue
+            if now >= self._invoice_due_at(inv) + p.dunning_reminder_every * inv.reminders_sent:
+                inv.reminders_sent += 1
+                await self._mail(MailKind.INVOICE_REMINDER, self._to_advocate(),
+                                 {"amount": inv.amount_due.format(), "invoice_number": inv.number,
+                                  "hosted_invoice_url": inv.hosted_invoice_url, "reminder": inv.reminders_sent})
+            if not inv.escalated and now >= inv.issued_at + p.dunning_escalate_after:
+                inv.escalated = True
+                self._event(f"invoice {inv.number or inv.invoice_id} unpaid; escalated to staff")
+                await self._mail(MailKind.STAFF_ESCALATION, self._to_staff(),
+                                 {"step": "invoice", "reason": f"invoice {inv.number or inv.invoice_id} unpaid "
+                                  f"({inv.amount_due.format()})"})
+        for pay in self.s.payouts:
+            if pay.status == "pending" and now >= pay.requested_at + p.payout_record_reminder_every * (
+                    pay.reminders_sent + 1):
+                pay.reminders_sent += 1
+                await self._mail(MailKind.PAYOUT_TO_RECORD, self._to_finance(),
+                                 {"amount": pay.amount.format(), "report_number": pay.report_number,
+                                  "defender_id": self.s.defender.id if self.s.defender else None,
+                                  "reminder": pay.reminders_sent})
+
+    def _money_settled(self) -> bool:
+        return (all(i.status in ("paid", "void") for i in self.s.invoices)
+                and all(p.status == "paid" for p in self.s.payouts))
+
+    def _money_changed(self) -> None:
+        self._version += 1
+        invoices = self.s.invoices
+        if invoices:
+            statuses = {i.status for i in invoices}
+            worst = next((s for s in ("payment_failed", "open", "draft", "uncollectible", "paid", "void")
+                          if s in statuses), "open")
+            currency = invoices[0].amount_due.currency
+            invoiced = total([i.amount_due for i in invoices if i.status != "void"], currency)
+            self._upsert(sa.INVOICE_STATUS.value_set(worst), sa.INVOICE_AMOUNT.value_set(invoiced.amount))
+        workflow.set_current_details(self._details())
+
+    def _money_figures(self) -> MoneyFigures:
+        inv = [i for i in self.s.invoices if i.status != "void"]
+        figures: dict[str, Money | None] = {}
+        if inv:
+            cur = inv[0].amount_due.currency
+            figures["invoiced"] = total([i.amount_due for i in inv], cur)
+            figures["paid"] = total([i.amount_due for i in inv if i.status == "paid"], cur)
+            figures["outstanding"] = total([i.amount_due for i in inv if i.status != "paid"], cur)
+        if self.s.payouts:
+            cur = self.s.payouts[0].amount.currency
+            figures["paid_out"] = total([p.amount for p in self.s.payouts if p.status == "paid"], cur)
+            figures["payout_pending"] = total([p.amount for p in self.s.payouts if p.status == "pending"], cur)
+        return MoneyFigures(**figures)

@@ -1,0 +1,74 @@
+"""Who the case writes to and how: mail goes out beside the next step, never holding the case up."""
+
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from casefac.activity_io import (
+        ActivityName,
+        MailKind,
+        MailTo,
+        PortalAction,
+        SendMail,
+    )
+    from casefac.ids import idempotency_key
+    from casefac.parties import Role
+
+
+from workflows.case_core import CaseCore
+
+
+class CaseNotices(CaseCore):
+    async def _mail(self, kind: MailKind, to: MailTo, context: dict[str, Any] | None = None, *,
+                    actions: list[str] | None = None, attach_ledes_report: int | None = None) -> None:
+        self.s.mail_seq += 1
+        ctx = {"case_id": self.req.case_id, "country": self.req.country,
+               "advocate_name": self.req.advocate.name,
+               "defender_name": self.s.defender.name if self.s.defender else None, **(context or {})}
+        links = [PortalAction(action=a, role=to.role, party_id=to.party_id, case_id=self.req.case_id)  # type: ignore[arg-type]
+                 for a in actions or []]
+        mail = SendMail(idempotency_key=idempotency_key(self._wid, "mail", self.s.mail_seq, kind.value),
+                        kind=kind, case_id=self.req.case_id, to=to, context=ctx, actions=links,
+                        attach_ledes_report=attach_ledes_report)
+        # Mail never holds the case up: it goes out beside the next step (its completion then shares a
+        # workflow task with other events), and ``_mail_drained`` is awaited before the case closes.
+        task = asyncio.create_task(self._act(
+            ActivityName.SEND_MAIL, mail, None, summary=f"Email {kind.value} to {to.role.value} {to.party_id}",
+            step=f"mail {kind.value}", blocking=False))
+        self._mail_tasks.add(task)
+        task.add_done_callback(self._mail_tasks.discard)
+
+    def _mail_drained(self) -> bool:
+        return not self._mail_tasks
+
+    def _to_advocate(self) -> MailTo:
+        a = self.req.advocate
+        return MailTo(role=Role.ADVOCATE, party_id=a.id, email=a.email, name=a.name, language=a.language)
+
+    def _to_defender(self) -> MailTo:
+        d = self.s.defender
+        assert d is not None
+        return MailTo(role=Role.DEFENDER, party_id=d.id, email=d.email, name=d.name, language=d.language)
+
+    def _to_staff(self) -> MailTo:
+        return MailTo(role=Role.STAFF, party_id="coordinators")
+
+    def _to_finance(self) -> MailTo:
+        return MailTo(role=Role.FINANCE, party_id="finance")
+
+    def _remind_staff(self, what: str) -> Callable[[int], Awaitable[None]]:
+        return lambda n: self._mail(MailKind.REVIEW_REMINDER, self._to_staff(), {"what": what, "reminder": n})
+
+    def _escalate(self, step: str) -> Callable[[], Awaitable[None]]:
+        async def escalate() -> None:
+            who = self._who() if self._who else ("", None, step)
+            self._event(f"escalated to staff: {step}")
+            await self._mail(MailKind.STAFF_ESCALATION, self._to_staff(),
+                             {"step": step, "reason": f"waiting on {who[0]} to {who[2]}"})
+        return escalate
