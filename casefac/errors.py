@@ -6,8 +6,9 @@ exception class, so this module has no provider SDK in it and is safe to import 
 The rule (DESIGN §5): timeouts, connection errors, 408/409/429 and 5xx are transient and raise a
 *retryable* ``ApplicationError`` so the activity's ``RetryPolicy`` backs off; any other 4xx is a
 rejection that will not fix itself, so it is *non-retryable* and the case raises ``NeedsAttention``.
-Messages carry ids and provider codes only: provider texts are scrubbed of e-mail addresses and
-truncated, because failure messages are stored in workflow history and shown in the Web UI.
+Failure *messages* are not encrypted by the payload codec (only payloads are), so they carry ids, HTTP
+status and provider error codes only. The provider's own text goes in the error's details (a payload,
+so encrypted), scrubbed of e-mail addresses and truncated all the same.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class ErrorType:
     #: A payout that is not a positive amount.
     INVALID_PAYOUT = "InvalidPayout"
     ROSTER_INVALID = "RosterInvalid"
+    #: Signed documents cannot be stored under the given case id / label (not a safe storage key).
+    DOCUMENT_KEY_INVALID = "DocumentKeyInvalid"
     #: A mail to a party whose address is unknown (``MailTo.email`` missing for a non-staff role).
     MAIL_RECIPIENT_MISSING = "MailRecipientMissing"
 
@@ -59,26 +62,33 @@ def is_transient(status: int | None) -> bool:
 
 
 def unavailable(error_type: str, what: str, *, status: int | None = None, code: str | None = None,
-                retry_after: float | None = None) -> ApplicationError:
+                retry_after: float | None = None, provider_message: str | None = None) -> ApplicationError:
     """A retryable failure; ``retry_after`` (a provider's ``Retry-After``) overrides the policy's delay."""
     delay = timedelta(seconds=retry_after) if retry_after and retry_after > 0 else None
-    return ApplicationError(_message(what, status, code), {"status": status, "code": code},
+    return ApplicationError(_message(what, status, code), _details(status, code, provider_message),
                             type=error_type, non_retryable=False, next_retry_delay=delay)
 
 
-def rejected(error_type: str, what: str, *, status: int | None = None,
-             code: str | None = None) -> ApplicationError:
+def rejected(error_type: str, what: str, *, status: int | None = None, code: str | None = None,
+             provider_message: str | None = None) -> ApplicationError:
     """A non-retryable failure: the same request would fail the same way."""
-    return ApplicationError(_message(what, status, code), {"status": status, "code": code},
+    return ApplicationError(_message(what, status, code), _details(status, code, provider_message),
                             type=error_type, non_retryable=True)
 
 
 def for_status(unavailable_type: str, rejected_type: str, what: str, *, status: int | None,
-               code: str | None = None, retry_after: float | None = None) -> ApplicationError:
+               code: str | None = None, retry_after: float | None = None,
+               provider_message: str | None = None) -> ApplicationError:
     """Pick retryable or not from the HTTP status, by the rule at the top of this module."""
     if is_transient(status):
-        return unavailable(unavailable_type, what, status=status, code=code, retry_after=retry_after)
-    return rejected(rejected_type, what, status=status, code=code)
+        return unavailable(unavailable_type, what, status=status, code=code, retry_after=retry_after,
+                           provider_message=provider_message)
+    return rejected(rejected_type, what, status=status, code=code, provider_message=provider_message)
+
+
+def _details(status: int | None, code: str | None, provider_message: str | None) -> dict[str, object]:
+    return {"status": status, "code": code,
+            "provider_message": scrub(provider_message) if provider_message else None}
 
 
 def retry_after_seconds(value: object) -> float | None:

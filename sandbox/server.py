@@ -24,9 +24,13 @@ log = logging.getLogger(__name__)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
-    """Bind before the app exists so port 0 works and links can carry the real port."""
+    """Bind before the app exists so port 0 works and links can carry the real port.
+
+    ``IPPROTO_TCP`` (not 0) matters: asyncio only sets TCP_NODELAY on accepted sockets whose protocol says
+    TCP, and without it every keep-alive request waits ~40 ms on Nagle + delayed ACK.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.set_inheritable(True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from gateway_kit import (
+from tests.gateway.gateway_kit import (
     CODEC_TOKEN,
     DOCUSIGN_KEYS,
     STRIPE_SECRET,

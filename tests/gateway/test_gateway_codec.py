@@ -6,7 +6,7 @@ import base64
 
 import httpx
 import pytest
-from gateway_kit import CODEC_TOKEN, UI_ORIGIN, GatewayFactory
+from tests.gateway.gateway_kit import CODEC_TOKEN, UI_ORIGIN, GatewayFactory
 from temporalio.client import Client
 
 from casefac.codec import EncryptionCodec

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from gateway_kit import (
+from tests.gateway.gateway_kit import (
     DOCUSIGN_KEYS,
     StartRecorder,
     docusign_body,

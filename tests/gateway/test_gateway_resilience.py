@@ -10,7 +10,7 @@ from typing import cast
 
 import httpx
 import pytest
-from gateway_kit import (
+from tests.gateway.gateway_kit import (
     DOCUSIGN_KEYS,
     STRIPE_SECRET,
     GatewayFactory,

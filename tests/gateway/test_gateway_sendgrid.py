@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
-from gateway_kit import (
+from tests.gateway.gateway_kit import (
     SendGridKey,
     StartRecorder,
     sendgrid_event,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from gateway_kit import DOCUSIGN_KEYS, StartRecorder, docusign_body, docusign_headers, wait_for_signals
+from tests.gateway.gateway_kit import DOCUSIGN_KEYS, StartRecorder, docusign_body, docusign_headers, wait_for_signals
 from temporalio.client import Client
 
 from casefac.keyring import KeyRingError

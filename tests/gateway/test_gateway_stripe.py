@@ -6,7 +6,7 @@ import time
 
 import httpx
 import pytest
-from gateway_kit import (
+from tests.gateway.gateway_kit import (
     STRIPE_SECRET,
     StartRecorder,
     signals_after_probe,

@@ -1,7 +1,4 @@
 """Fixtures for the sandbox tests: one sandbox (with TLS OAuth) and one webhook receiver per session.
-
-No ``__init__.py`` here on purpose: with pytest's default import mode it would make this
-directory importable as ``sandbox`` and shadow the real package.
 """
 
 from __future__ import annotations

@@ -1,0 +1,50 @@
+"""Side effects, one module per concern; each provider SDK is imported by exactly one module.
+
+``build_activities`` is the one place settings become activity objects, so ``workers/`` only registers
+the callables it returns, one worker per task queue (each provider queue can then be rate-limited).
+All activities are ``async def`` and run the blocking SDKs in threads: no ``activity_executor`` needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from casefac.activity_io import TaskQueue
+from casefac.documents import LocalDocumentStore
+from casefac.links import LinkSigner
+from casefac.settings import Settings
+
+#: Path of the DocuSign Connect webhook on the gateway (``gateway/`` serves it).
+DOCUSIGN_WEBHOOK_PATH = "/webhooks/docusign"
+
+
+def build_activities(settings: Settings, *,
+                     main_extra: Sequence[Callable[..., Any]] = ()) -> dict[str, list[Callable[..., Any]]]:
+    """Activity callables per task queue, wired to the providers ``settings`` name.
+
+    ``main_extra``: activities that need more than settings, registered on ``TaskQueue.MAIN`` too;
+    the worker passes ``AgreementActivities`` (``activities/agreement.py``, REQUEST_AGREEMENT), which
+    needs the worker's Temporal client to signal the Advocate entity workflow.
+    """
+    from activities.billing import BillingActivities
+    from activities.esign import EsignActivities
+    from activities.mail import MailActivities
+    from activities.roster import RosterActivities
+
+    gateway = settings.gateway
+    links = LinkSigner(gateway.link_secret.get_secret_value().encode(), gateway.public_url,
+                       timedelta(hours=gateway.link_ttl_hours))
+    esign = EsignActivities(settings.docusign, LocalDocumentStore(settings.documents_path),
+                            connect_url=gateway.public_url.rstrip("/") + DOCUSIGN_WEBHOOK_PATH)
+    mail = MailActivities(settings.sendgrid, links, settings.data_dir / "mail-ledger.sqlite3")
+    billing = BillingActivities(settings.stripe)
+    roster = RosterActivities(settings.roster_file)
+    return {
+        TaskQueue.MAIN: [roster.load_roster, *main_extra],
+        TaskQueue.ESIGN: [esign.send_agreement_envelope, esign.send_contract_envelope, esign.void_envelope,
+                          esign.store_signed_documents],
+        TaskQueue.MAIL: [mail.send_mail],
+        TaskQueue.BILLING: [billing.issue_invoice, billing.void_invoice, billing.pay_defender],
+    }

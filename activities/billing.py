@@ -1,0 +1,274 @@
+"""Stripe activities: the only module that imports ``stripe``.
+
+Every POST carries an idempotency key derived from the workflow id and the step (``casefac.ids``), so a
+retried activity replays Stripe's stored answer instead of creating a second object; Stripe keeps keys
+24 hours, so each activity also looks for what an earlier attempt made (by metadata) and continues from
+its state. The SDK's own network retries are off: Temporal's RetryPolicy does the backing off, visibly.
+
+Invoice items are created *on* the draft invoice (``invoice=``), not left pending for
+``pending_invoice_items_behavior=include`` to sweep up: with pending items, two cases of the same
+Advocate invoiced at once (or one crashed half-way) would pull each other's lines into their invoices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import stripe
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from casefac.activity_io import (
+    ActivityName,
+    InvoiceRef,
+    IssueInvoice,
+    PayDefender,
+    TransferRef,
+    VoidInvoice,
+)
+from casefac.errors import ErrorType, for_status, rejected, retry_after_seconds, unavailable
+from casefac.ids import idempotency_key
+from casefac.money import Money
+from casefac.parties import Advocate
+from casefac.settings import StripeSettings
+
+#: Per Stripe call; a hung call fails the attempt as StripeUnavailable rather than hanging the thread.
+REQUEST_TIMEOUT_SECONDS = 20
+#: Stripe's search index trails writes by "less than a minute" under normal conditions.
+SEARCH_LAG_SECONDS = 30.0
+T = TypeVar("T")
+
+
+def invoice_key(workflow_id: str, report_number: int, *parts: object) -> str:
+    """``case-JIM-2026-0042:invoice:r1[:item3|:finalize|:send]``."""
+    return idempotency_key(workflow_id, "invoice", f"r{report_number}", *parts)
+
+
+@contextmanager
+def stripe_errors(what: str) -> Iterator[None]:
+    """Stripe errors → ``ApplicationError`` (``from None``: SDK texts may echo request parameters)."""
+    try:
+        yield
+    except stripe.IdempotencyError as exc:
+        raise rejected(ErrorType.STRIPE_IDEMPOTENCY_CONFLICT, what, status=exc.http_status, code=exc.code,
+                       provider_message=exc.user_message) from None
+    except stripe.APIConnectionError as exc:
+        raise unavailable(ErrorType.STRIPE_UNAVAILABLE, f"{what}: connection failed", code=exc.code) from None
+    except stripe.StripeError as exc:
+        retry_after = retry_after_seconds(exc.headers.get("retry-after")) if exc.headers else None
+        raise for_status(ErrorType.STRIPE_UNAVAILABLE, ErrorType.STRIPE_REJECTED, what,
+                         status=exc.http_status, code=exc.code, retry_after=retry_after,
+                         provider_message=exc.user_message) from None
+
+
+class BillingActivities:
+    """Invoice and payout activities on ``TaskQueue.BILLING``."""
+
+    def __init__(self, settings: StripeSettings) -> None:
+        self._settings = settings
+        self._client = stripe.StripeClient(
+            settings.api_key.get_secret_value(),
+            base_addresses={"api": settings.api_base},
+            max_network_retries=0,
+            http_client=stripe.new_default_http_client(timeout=REQUEST_TIMEOUT_SECONDS),
+        )
+
+    # -- activities -------------------------------------------------------------------------------
+    @activity.defn(name=ActivityName.ISSUE_INVOICE)
+    async def issue_invoice(self, request: IssueInvoice) -> InvoiceRef:
+        """Customer, draft invoice, its items, finalize, send: safe to re-run after a crash at any point.
+
+        A re-run continues from the invoice's state. One residue: an open invoice resumed after Stripe
+        forgot the send key (24 h) is sent again, i.e. a second copy of Stripe's email, never a second
+        invoice or charge.
+        """
+        return await asyncio.to_thread(self._issue, request)
+
+    @activity.defn(name=ActivityName.VOID_INVOICE)
+    async def void_invoice(self, request: VoidInvoice) -> InvoiceRef:
+        """Void an open invoice; already void → unchanged; paid → ``InvoiceAlreadyPaid`` (non-retryable)."""
+        return await asyncio.to_thread(self._void, request)
+
+    @activity.defn(name=ActivityName.PAY_DEFENDER)
+    async def pay_defender(self, request: PayDefender) -> TransferRef:
+        """A Connect transfer to the Defender's account, at most once per case and report."""
+        return await asyncio.to_thread(self._pay, request)
+
+    # -- issue ------------------------------------------------------------------------------------
+    def _issue(self, request: IssueInvoice) -> InvoiceRef:
+        wf, n = request.workflow_id, request.report_number
+        customer_id = self.ensure_customer(request.advocate)
+        invoice = self._find_invoice(customer_id, wf, n) or self._create_invoice(request, customer_id)
+        if invoice.status == "draft":
+            invoice = self._add_items(request, customer_id, invoice)
+            if invoice.amount_due != request.total.amount or invoice.currency.upper() != request.total.currency:
+                raise rejected(ErrorType.INVOICE_TOTAL_MISMATCH,
+                               f"Stripe invoice {invoice.id} totals {invoice.amount_due} "
+                               f"{invoice.currency.upper()}, expected {request.total.format()}")
+            invoice = self._call(f"Stripe finalize invoice {invoice.id}", lambda: self._client.v1.invoices
+                                 .finalize_invoice(invoice.id, {"auto_advance": False},
+                                                   {"idempotency_key": invoice_key(wf, n, "finalize")}))
+        if invoice.status == "open":
+            invoice = self._call(f"Stripe send invoice {invoice.id}", lambda: self._client.v1.invoices
+                                 .send_invoice(invoice.id, {}, {"idempotency_key": invoice_key(wf, n, "send")}))
+        activity.logger.info("invoice %s for %s report %s is %s", invoice.id, wf, n, invoice.status)
+        return _invoice_ref(invoice)
+
+    def ensure_customer(self, advocate: Advocate) -> str:
+        """One Stripe customer per Advocate across all their cases, found by ``metadata['advocate_id']``.
+
+        Stripe's search index lags creation by up to a minute; the fixed idempotency key covers that
+        window (a second case within it replays the same creation instead of making a twin).
+        """
+        query = f"metadata['advocate_id']:'{advocate.id}'"
+        found = self._call(f"Stripe customer search {advocate.id}",
+                           lambda: self._client.v1.customers.search({"query": query, "limit": 1}))
+        if found.data:
+            customer = found.data[0]
+            if customer.email != str(advocate.email) or customer.name != advocate.name:
+                self._call(f"Stripe update customer {customer.id}", lambda: self._client.v1.customers.update(
+                    customer.id, {"email": str(advocate.email), "name": advocate.name}))
+            return str(customer.id)
+        params: dict[str, Any] = {
+            "email": str(advocate.email), "name": advocate.name,
+            "description": f"Advocate {advocate.id}",
+            "preferred_locales": [advocate.language],
+            "metadata": {"advocate_id": advocate.id, "organization": advocate.organization},
+        }
+        try:
+            created = self._call(f"Stripe create customer {advocate.id}", lambda: self._client.v1.customers
+                                 .create(params, {"idempotency_key": f"customer:{advocate.id}"}))
+        except ApplicationError as err:
+            if err.type != ErrorType.STRIPE_IDEMPOTENCY_CONFLICT:
+                raise
+            # Created within 24 h with other details (the Advocate's email changed) and not yet
+            # searchable: wait for the index rather than make a twin or give up.
+            raise unavailable(ErrorType.STRIPE_UNAVAILABLE, f"Stripe customer {advocate.id} not yet searchable",
+                              retry_after=SEARCH_LAG_SECONDS) from None
+        activity.logger.info("customer %s created for advocate %s", created.id, advocate.id)
+        return str(created.id)
+
+    def _find_invoice(self, customer_id: str, workflow_id: str, report_number: int) -> Any:
+        """An invoice an earlier attempt made for this case and report (any status), else None."""
+        page = self._call(f"Stripe list invoices {customer_id}", lambda: self._client.v1.invoices.list(
+            {"customer": customer_id, "limit": 100}))
+        with stripe_errors(f"Stripe list invoices {customer_id}"):
+            for invoice in page.auto_paging_iter():
+                meta = invoice.metadata.to_dict() if invoice.metadata else {}
+                if meta.get("workflow_id") == workflow_id and meta.get("report_number") == str(report_number):
+                    return invoice
+        return None
+
+    def _create_invoice(self, request: IssueInvoice, customer_id: str) -> Any:
+        params: dict[str, Any] = {
+            "customer": customer_id,
+            "collection_method": "send_invoice",
+            "days_until_due": request.days_until_due,
+            "currency": request.total.currency.lower(),
+            "pending_invoice_items_behavior": "exclude",
+            "auto_advance": False,
+            "description": f"Case Facilitation {request.case_id}, report {request.report_number}",
+            "metadata": _metadata(request),
+        }
+        key = invoice_key(request.workflow_id, request.report_number)
+        return self._call(f"Stripe create invoice {request.workflow_id} r{request.report_number}",
+                          lambda: self._client.v1.invoices.create(params, {"idempotency_key": key}))
+
+    def _add_items(self, request: IssueInvoice, customer_id: str, invoice: Any) -> Any:
+        """Each priced line once: lines already on the invoice (by ``metadata.line``) are skipped, and each
+        create has its own key, so neither a replay within 24 h nor a resume after it duplicates a line."""
+        with stripe_errors(f"Stripe list lines of {invoice.id}"):
+            # An invoice embeds its first 10 lines only; reports often have more.
+            lines = invoice.lines.auto_paging_iter() if invoice.lines.has_more else invoice.lines.data
+            present = {str((line.metadata.to_dict() if line.metadata else {}).get("line")) for line in lines}
+        for i, line in enumerate(request.lines, start=1):
+            if str(i) in present:
+                continue
+            params: dict[str, Any] = {
+                "customer": customer_id, "invoice": invoice.id, "amount": line.amount.amount,
+                "currency": line.amount.currency.lower(), "description": line.description[:500],
+                "metadata": {**_metadata(request), "line": str(i), "code": line.code},
+            }
+            key = invoice_key(request.workflow_id, request.report_number, f"item{i}")
+            self._call(f"Stripe add item {i} to {invoice.id}",
+                       lambda p=params, k=key: self._client.v1.invoice_items.create(p, {"idempotency_key": k}))
+        return self._call(f"Stripe get invoice {invoice.id}",
+                          lambda: self._client.v1.invoices.retrieve(invoice.id))
+
+    # -- void -------------------------------------------------------------------------------------
+    def _void(self, request: VoidInvoice) -> InvoiceRef:
+        invoice = self._call(f"Stripe get invoice {request.invoice_id}",
+                             lambda: self._client.v1.invoices.retrieve(request.invoice_id))
+        if invoice.status == "paid":
+            raise rejected(ErrorType.INVOICE_ALREADY_PAID, f"Stripe invoice {invoice.id} is already paid")
+        if invoice.status in ("open", "uncollectible"):
+            key = idempotency_key(request.workflow_id, "void", invoice.id)
+            invoice = self._call(f"Stripe void invoice {invoice.id}", lambda: self._client.v1.invoices
+                                 .void_invoice(invoice.id, {}, {"idempotency_key": key}))
+            activity.logger.info("invoice %s voided for %s", invoice.id, request.workflow_id)
+        # void: nothing to do. draft: never sent, so nothing to withdraw (an issue attempt still
+        # running must be cancelled by the workflow first, or it may finalize the draft later).
+        return _invoice_ref(invoice)
+
+    # -- payout -----------------------------------------------------------------------------------
+    def _pay(self, request: PayDefender) -> TransferRef:
+        if request.amount.amount <= 0:
+            raise rejected(ErrorType.INVALID_PAYOUT, f"payout for {request.workflow_id} "
+                           f"r{request.report_number} must be positive")
+        existing = self._find_transfer(request)
+        if existing is not None:
+            return _transfer_ref(existing)
+        params: dict[str, Any] = {
+            "amount": request.amount.amount, "currency": request.amount.currency.lower(),
+            "destination": request.account_id, "transfer_group": request.workflow_id,
+            "description": f"Case Facilitation {request.case_id}, report {request.report_number}",
+            "metadata": {"case_id": request.case_id, "workflow_id": request.workflow_id,
+                         "report_number": str(request.report_number), "defender_id": request.defender_id},
+        }
+        key = idempotency_key(request.workflow_id, "transfer", f"r{request.report_number}")
+        transfer = self._call(f"Stripe transfer {request.workflow_id} r{request.report_number}",
+                              lambda: self._client.v1.transfers.create(params, {"idempotency_key": key}))
+        activity.logger.info("transfer %s for %s report %s", transfer.id, request.workflow_id,
+                             request.report_number)
+        return _transfer_ref(transfer)
+
+    def _find_transfer(self, request: PayDefender) -> Any:
+        page = self._call(f"Stripe list transfers {request.workflow_id}", lambda: self._client.v1.transfers.list(
+            {"transfer_group": request.workflow_id, "limit": 100}))
+        with stripe_errors(f"Stripe list transfers {request.workflow_id}"):
+            for transfer in page.auto_paging_iter():
+                meta = transfer.metadata.to_dict() if transfer.metadata else {}
+                if meta.get("report_number") == str(request.report_number):
+                    return transfer
+        return None
+
+    @staticmethod
+    def _call(what: str, fn: Callable[[], T]) -> T:
+        with stripe_errors(what):
+            return fn()
+
+
+def _metadata(request: IssueInvoice) -> dict[str, str]:
+    return {"case_id": request.case_id, "workflow_id": request.workflow_id,
+            "report_number": str(request.report_number)}
+
+
+def _invoice_ref(invoice: Any) -> InvoiceRef:
+    due = datetime.fromtimestamp(invoice.due_date, UTC).date() if invoice.due_date else None
+    return InvoiceRef(
+        invoice_id=str(invoice.id), number=invoice.number, status=invoice.status,
+        amount_due=Money(amount=int(invoice.amount_due), currency=str(invoice.currency).upper()),
+        hosted_invoice_url=invoice.hosted_invoice_url, due_date=due,
+    )
+
+
+def _transfer_ref(transfer: Any) -> TransferRef:
+    return TransferRef(transfer_id=str(transfer.id),
+                       amount=Money(amount=int(transfer.amount), currency=str(transfer.currency).upper()))
+
+
+

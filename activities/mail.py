@@ -1,0 +1,161 @@
+"""The mail activity: the only module that imports ``sendgrid``.
+
+Each mail is rendered from the templates (:mod:`casefac.mail_render`) in the recipient's language, its
+portal actions become signed, expiring links (:mod:`casefac.links`), and it goes out through SendGrid's
+v3 mail send with ``custom_args`` (case id, kind, idempotency key) so delivery events can be routed back.
+
+Idempotency: SendGrid has none, so a local ledger (:class:`activities.mail_ledger.MailLedger`) maps the
+activity's idempotency key to the message id, and a retried activity whose key is recorded returns that
+receipt without sending. At-least-once window: if the worker dies after SendGrid accepted the mail (202)
+and before the ledger write, the retry sends the mail again. That is a duplicate email, which is the
+harmless side to err on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import urllib.error
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from python_http_client.exceptions import HTTPError
+from sendgrid import SendGridAPIClient
+from temporalio import activity
+
+from activities.mail_ledger import MailLedger
+from casefac.activity_io import ActivityName, MailReceipt, MailTo, SendMail
+from casefac.errors import ErrorType, for_status, rejected, retry_after_seconds, unavailable
+from casefac.links import LinkSigner
+from casefac.mail_render import RenderedMail, action_links, mail_language, render_mail
+from casefac.parties import Role
+from casefac.settings import SendGridSettings
+
+#: Below SEND_MAIL's 30 s start-to-close, so a hung send fails as SendGridUnavailable, not as a timeout.
+REQUEST_TIMEOUT_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+    disposition: str = "attachment"
+
+    def to_sendgrid(self) -> dict[str, str]:
+        return {"content": base64.b64encode(self.content).decode("ascii"), "filename": self.filename,
+                "type": self.mime_type, "disposition": self.disposition}
+
+
+#: Supplies a mail's attachments (e.g. the LEDES file of ``SendMail.attach_ledes_report``). Runs in the
+#: worker thread, so it may block; it must be deterministic for a given ``SendMail``.
+AttachmentSource = Callable[[SendMail], list[Attachment]]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str
+    language: str
+
+
+class MailActivities:
+    """The mail activity on ``TaskQueue.MAIL`` (rate-limit that queue to the SendGrid plan)."""
+
+    def __init__(self, settings: SendGridSettings, links: LinkSigner, ledger_path: Path,
+                 attachments: AttachmentSource | None = None) -> None:
+        self._settings = settings
+        self._links = links
+        self._ledger = MailLedger(ledger_path)
+        self._attachments = attachments
+
+    @activity.defn(name=ActivityName.SEND_MAIL)
+    async def send_mail(self, request: SendMail) -> MailReceipt:
+        return await asyncio.to_thread(self._send, request)
+
+    def _send(self, request: SendMail) -> MailReceipt:
+        recorded = self._ledger.message_id(request.idempotency_key)
+        if recorded is not None:
+            activity.logger.info("mail %s already sent as %s", request.kind.value, recorded)
+            return MailReceipt(message_id=recorded)
+        body = self.build_message(request, datetime.now(UTC))
+        message_id = self._post(body, request)
+        self._ledger.record(request.idempotency_key, message_id, request.kind.value)
+        activity.logger.info("mail %s for case %s sent as %s", request.kind.value, request.case_id, message_id)
+        return MailReceipt(message_id=message_id)
+
+    def build_message(self, request: SendMail, now: datetime) -> dict[str, Any]:
+        """The v3 mail-send body: rendered content, signed links, routing metadata, attachments."""
+        to = self.recipient(request.to)
+        rendered = self.render(request, to, now)
+        custom_args = {"kind": request.kind.value, "idempotency_key": request.idempotency_key}
+        if request.case_id:
+            custom_args["case_id"] = request.case_id
+        to_address = {"email": to.email, **({"name": to.name} if to.name else {})}
+        body: dict[str, Any] = {
+            "from": {"email": self._settings.from_email, "name": self._settings.from_name},
+            "personalizations": [{"to": [to_address]}],
+            "subject": rendered.subject,
+            "content": [{"type": "text/plain", "value": rendered.text},
+                        {"type": "text/html", "value": rendered.html}],
+            "reply_to": {"email": self._settings.staff_email, "name": self._settings.from_name},
+            "categories": [request.kind.value],
+            "custom_args": custom_args,
+        }
+        attachments = self._attachments(request) if self._attachments else []
+        if attachments:
+            body["attachments"] = [a.to_sendgrid() for a in attachments]
+        return body
+
+    def recipient(self, to: MailTo) -> Recipient:
+        """Staff and finance go to JiM's shared addresses, in English; parties to their own address."""
+        if to.role is Role.STAFF:
+            return Recipient(self._settings.staff_email, "", "en")
+        if to.role is Role.FINANCE:
+            return Recipient(self._settings.finance_email, "", "en")
+        if to.email is None:
+            raise rejected(ErrorType.MAIL_RECIPIENT_MISSING, f"no email address for {to.role.value} {to.party_id}")
+        return Recipient(str(to.email), to.name, to.language)
+
+    def render(self, request: SendMail, to: Recipient, now: datetime) -> RenderedMail:
+        language = mail_language(to.language)
+        signed = [(action, self._links.url(action, now)) for action in request.actions]
+        context = {**request.context, "recipient_name": to.name, "staff_email": self._settings.staff_email}
+        if request.case_id:
+            context["case_id"] = request.case_id
+        return render_mail(request.kind, language, context, action_links(signed, language))
+
+    def _post(self, body: dict[str, Any], request: SendMail) -> str:
+        what = f"SendGrid send {request.kind.value} {request.idempotency_key}"
+        client = SendGridAPIClient(self._settings.api_key.get_secret_value(), host=self._settings.host)
+        client.client.timeout = REQUEST_TIMEOUT_SECONDS
+        try:
+            response = client.send(body)
+        except HTTPError as exc:
+            retry_after = retry_after_seconds(exc.headers.get("Retry-After")) if exc.headers else None
+            field, message = _first_error(exc.body)
+            raise for_status(ErrorType.SENDGRID_UNAVAILABLE, ErrorType.SENDGRID_REJECTED, what,
+                             status=exc.status_code, code=field, retry_after=retry_after,
+                             provider_message=message) from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise unavailable(ErrorType.SENDGRID_UNAVAILABLE, f"{what}: {type(exc).__name__}") from None
+        message_id = response.headers.get("X-Message-Id") if response.headers else None
+        if not message_id:
+            # Accepted without an id: nothing to record, and retrying would duplicate the mail.
+            return f"unknown:{request.idempotency_key}"
+        return str(message_id)
+
+
+def _first_error(body: Any) -> tuple[str | None, str | None]:
+    """SendGrid's first error: its ``field`` (e.g. ``personalizations.0.to``, used as the code) and text."""
+    try:
+        errors = json.loads(body).get("errors") or []
+    except (TypeError, ValueError, AttributeError):
+        return None, None
+    first = errors[0] if errors and isinstance(errors[0], dict) else {}
+    field, message = first.get("field"), first.get("message")
+    return (str(field) if field else None), (str(message) if message else None)

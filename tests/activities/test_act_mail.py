@@ -1,0 +1,196 @@
+"""The mail activity against the sandbox's SendGrid v3 emulator with the real sendgrid SDK."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.activities.conftest import inject
+from pydantic import SecretStr
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.mail import Attachment, MailActivities
+from casefac.activity_io import MailKind, MailReceipt, MailTo, PortalAction, SendMail
+from casefac.links import LinkSigner
+from casefac.parties import Role
+from casefac.settings import SendGridSettings
+from sandbox.testing import RunningSandbox
+
+SECRET = b"test-link-secret-0123456789abcdef"
+
+
+@pytest.fixture
+def signer() -> LinkSigner:
+    return LinkSigner(SECRET, "https://portal.example.test", timedelta(days=14))
+
+
+@pytest.fixture
+def mail(sendgrid_settings: SendGridSettings, signer: LinkSigner, tmp_path: Path) -> MailActivities:
+    return MailActivities(sendgrid_settings, signer, tmp_path / "ledger.sqlite3")
+
+
+def outbox(sandbox: RunningSandbox, **custom_args: str) -> list[dict[str, Any]]:
+    query = "&".join(f"custom_args={k}={v}" for k, v in custom_args.items())
+    rows: list[dict[str, Any]] = sandbox.admin("GET", f"/_sandbox/mail?{query}")
+    return rows
+
+
+def content(mail: dict[str, Any], kind: str) -> str:
+    return next(c["value"] for c in mail["request"]["content"] if c["type"] == kind)
+
+
+def defender_offer(key: str = "case-JIM-2026-0042:mail:offer:DEF-MX-001") -> SendMail:
+    return SendMail(
+        idempotency_key=key, kind=MailKind.ASSIGNMENT_OFFER, case_id="JIM-2026-0042",
+        to=MailTo(role=Role.DEFENDER, party_id="DEF-MX-001", email="lucia@defensores.example.org",
+                  name="Lucía", language="es"),
+        context={"country": "México", "services": "localizar al cliente", "advocate_name": "Alex Rivera",
+                 "answer_by": "2026-03-10"},
+        actions=[PortalAction(action="respond_assignment", role=Role.DEFENDER, party_id="DEF-MX-001",
+                              case_id="JIM-2026-0042")],
+    )
+
+
+async def run(fn: Any, *args: Any) -> Any:
+    return await ActivityEnvironment().run(fn, *args)
+
+
+async def test_defender_mail_in_spanish_with_signed_link(mail: MailActivities, sandbox: RunningSandbox,
+                                                         signer: LinkSigner,
+                                                         sendgrid_settings: SendGridSettings) -> None:
+    receipt = await run(mail.send_mail, defender_offer())
+
+    [sent] = outbox(sandbox)
+    assert receipt == MailReceipt(message_id=sent["id"])
+    assert sent["to"] == ["lucia@defensores.example.org"]
+    assert sent["subject"] == "Un caso nuevo para usted: JIM-2026-0042"
+    assert sent["custom_args"] == {"case_id": "JIM-2026-0042", "kind": "assignment_offer",
+                                   "idempotency_key": "case-JIM-2026-0042:mail:offer:DEF-MX-001"}
+    assert sent["categories"] == ["assignment_offer"]
+    request = sent["request"]
+    assert request["reply_to"]["email"] == sendgrid_settings.staff_email
+    assert request["from"] == {"email": sendgrid_settings.from_email, "name": sendgrid_settings.from_name}
+    html, text = content(sent, "text/html"), content(sent, "text/plain")
+    assert "Hola, Lucía:" in html and "10 de marzo de 2026" in text
+    assert "Responder a la oferta del caso" in html
+    [url] = re.findall(r"https://portal\.example\.test/p/[A-Za-z0-9_.-]+", text)
+    assert f'href="{url}"' in html
+    granted = signer.verify(url.rsplit("/", 1)[1], datetime.now(UTC))
+    assert (granted.action, granted.party_id, granted.case_id) == ("respond_assignment", "DEF-MX-001",
+                                                                    "JIM-2026-0042")
+
+
+async def test_same_key_sends_once(mail: MailActivities, sandbox: RunningSandbox) -> None:
+    first = await run(mail.send_mail, defender_offer())
+    again = await run(mail.send_mail, defender_offer())
+    other = await run(mail.send_mail, defender_offer("case-JIM-2026-0042:mail:offer:DEF-MX-001:reminder1"))
+
+    assert again == first != other
+    assert len(outbox(sandbox)) == 2
+
+
+async def test_ledger_survives_a_new_worker(sendgrid_settings: SendGridSettings, signer: LinkSigner,
+                                            tmp_path: Path, sandbox: RunningSandbox) -> None:
+    ledger = tmp_path / "shared-ledger.sqlite3"
+    first = await run(MailActivities(sendgrid_settings, signer, ledger).send_mail, defender_offer())
+    again = await run(MailActivities(sendgrid_settings, signer, ledger).send_mail, defender_offer())
+    assert again == first and len(outbox(sandbox)) == 1
+
+
+@pytest.mark.parametrize(("role", "address_attr"), [(Role.STAFF, "staff_email"), (Role.FINANCE, "finance_email")])
+async def test_staff_and_finance_resolve_to_jim_addresses_in_english(
+        mail: MailActivities, sandbox: RunningSandbox, sendgrid_settings: SendGridSettings, role: Role,
+        address_attr: str) -> None:
+    request = SendMail(idempotency_key=f"k-{role.value}", kind=MailKind.NEEDS_ATTENTION, case_id="JIM-2026-0042",
+                       to=MailTo(role=role, party_id="jim", language="es"),
+                       context={"step": "invoice r1", "error": "StripeRejected · HTTP 400"})
+    await run(mail.send_mail, request)
+
+    [sent] = outbox(sandbox)
+    assert sent["to"] == [getattr(sendgrid_settings, address_attr)]
+    assert sent["subject"] == "[Needs attention] Case JIM-2026-0042: invoice r1"
+    assert "StripeRejected" in content(sent, "text/plain")
+
+
+async def test_french_advocate_falls_back_to_english(mail: MailActivities, sandbox: RunningSandbox) -> None:
+    request = SendMail(idempotency_key="k-fr", kind=MailKind.INVOICE_SENT, case_id="JIM-2026-0042",
+                       to=MailTo(role=Role.ADVOCATE, party_id="ADV-0002", email="avocate@cabinet.example.ca",
+                                 name="Camille", language="fr"),
+                       context={"amount": "CAD 1,230.00", "due_date": "2026-04-30", "report_number": 1,
+                                "hosted_invoice_url": "https://invoice.example.test/i/1?x=1&y=2"})
+    await run(mail.send_mail, request)
+
+    [sent] = outbox(sandbox)
+    assert sent["subject"] == "Invoice for case JIM-2026-0042: CAD 1,230.00"
+    html = content(sent, "text/html")
+    assert "Dear Camille," in html and 'href="https://invoice.example.test/i/1?x=1&amp;y=2"' in html
+    assert "April 30, 2026" in content(sent, "text/plain")
+
+
+async def test_attachments_are_sent_base64(sendgrid_settings: SendGridSettings, signer: LinkSigner,
+                                           tmp_path: Path, sandbox: RunningSandbox) -> None:
+    ledes = Attachment("JIM-2026-0042-r1.ledes", b"LEDES1998B[]\n" + b"x" * 100, "text/plain")
+    activities = MailActivities(sendgrid_settings, signer, tmp_path / "l.sqlite3",
+                                attachments=lambda m: [ledes] if m.attach_ledes_report else [])
+    request = defender_offer().model_copy(update={"attach_ledes_report": 1})
+    await run(activities.send_mail, request)
+
+    [sent] = outbox(sandbox)
+    assert sent["attachments"] == [{"filename": "JIM-2026-0042-r1.ledes", "type": "text/plain",
+                                    "disposition": "attachment", "size": len(ledes.content)}]
+
+
+async def test_party_without_address_is_rejected(mail: MailActivities) -> None:
+    request = defender_offer().model_copy(update={"to": MailTo(role=Role.DEFENDER, party_id="DEF-MX-001")})
+    with pytest.raises(ApplicationError) as caught:
+        await run(mail.send_mail, request)
+    assert caught.value.type == "MailRecipientMissing" and caught.value.non_retryable
+
+
+@pytest.mark.parametrize(("status", "retryable", "error_type"), [
+    (429, True, "SendGridUnavailable"),
+    (500, True, "SendGridUnavailable"),
+    (400, False, "SendGridRejected"),
+    (413, False, "SendGridRejected"),
+])
+async def test_errors_are_mapped(mail: MailActivities, sandbox: RunningSandbox, status: int, retryable: bool,
+                                 error_type: str) -> None:
+    inject(sandbox, "POST /v3/mail/send", status)
+
+    with pytest.raises(ApplicationError) as caught:
+        await run(mail.send_mail, defender_offer())
+
+    assert (caught.value.type, caught.value.non_retryable) == (error_type, not retryable)
+    assert "lucia" not in caught.value.message
+    # nothing was recorded, so the retry sends
+    await run(mail.send_mail, defender_offer())
+    assert len(outbox(sandbox)) == 1
+
+
+async def test_bad_credentials_are_not_retried(sendgrid_settings: SendGridSettings, signer: LinkSigner,
+                                               tmp_path: Path) -> None:
+    wrong = sendgrid_settings.model_copy(update={"api_key": SecretStr("SG.wrong")})
+    with pytest.raises(ApplicationError) as caught:
+        await run(MailActivities(wrong, signer, tmp_path / "l.sqlite3").send_mail, defender_offer())
+    assert caught.value.type == "SendGridRejected" and "HTTP 401" in caught.value.message
+
+
+async def test_unreachable_sendgrid_is_retryable(sendgrid_settings: SendGridSettings, signer: LinkSigner,
+                                                 tmp_path: Path) -> None:
+    dead = sendgrid_settings.model_copy(update={"host": "http://127.0.0.1:9"})
+    with pytest.raises(ApplicationError) as caught:
+        await run(MailActivities(dead, signer, tmp_path / "l.sqlite3").send_mail, defender_offer())
+    assert caught.value.type == "SendGridUnavailable" and not caught.value.non_retryable
+
+
+async def test_timeout_is_retryable(mail: MailActivities, sandbox: RunningSandbox,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("activities.mail.REQUEST_TIMEOUT_SECONDS", 0.2)
+    inject(sandbox, "POST /v3/mail/send", None, delay_seconds=0.6)  # slow, then accepted anyway
+    with pytest.raises(ApplicationError) as caught:
+        await run(mail.send_mail, defender_offer())
+    assert caught.value.type == "SendGridUnavailable" and not caught.value.non_retryable

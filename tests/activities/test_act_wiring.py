@@ -1,0 +1,47 @@
+"""build_activities: every contract activity, on its queue, under its name; and the error rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio import activity
+
+from activities import build_activities
+from casefac.activity_io import ActivityName, TaskQueue
+from casefac.errors import for_status, is_transient, scrub
+from casefac.settings import Settings
+
+
+def test_every_activity_is_registered_on_its_queue(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+
+    def extra() -> None: ...
+
+    queues = build_activities(settings, main_extra=[extra])
+
+    names = {queue: [activity._Definition.must_from_callable(fn).name for fn in fns if fn is not extra]
+             for queue, fns in queues.items()}
+    assert names == {
+        TaskQueue.MAIN: [ActivityName.LOAD_ROSTER],
+        TaskQueue.ESIGN: [ActivityName.SEND_AGREEMENT_ENVELOPE, ActivityName.SEND_CONTRACT_ENVELOPE,
+                          ActivityName.VOID_ENVELOPE, ActivityName.STORE_SIGNED_DOCUMENTS],
+        TaskQueue.MAIL: [ActivityName.SEND_MAIL],
+        TaskQueue.BILLING: [ActivityName.ISSUE_INVOICE, ActivityName.VOID_INVOICE, ActivityName.PAY_DEFENDER],
+    }
+    assert extra in queues[TaskQueue.MAIN]
+
+
+@pytest.mark.parametrize(("status", "transient"), [(None, True), (0, True), (408, True), (409, True),
+                                                   (429, True), (500, True), (503, True), (400, False),
+                                                   (401, False), (403, False), (404, False), (422, False)])
+def test_transient_rule(status: int | None, transient: bool) -> None:
+    assert is_transient(status) is transient
+    error = for_status("XUnavailable", "XRejected", "call", status=status)
+    assert error.non_retryable is not transient
+    assert error.type == ("XUnavailable" if transient else "XRejected")
+
+
+def test_scrub_removes_emails_and_bounds_length() -> None:
+    assert scrub("Invalid email address 'lucia.h+1@defensores.example.org'.") == "Invalid email address '<email>'."
+    assert len(scrub("x" * 1000)) == 300
