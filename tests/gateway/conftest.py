@@ -6,7 +6,6 @@ prove that what the gateway signals survives encryption end to end.
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -15,6 +14,17 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from casefac.codec import EncryptionCodec
+from casefac.converter import data_converter
+from casefac.keyring import KeyRing
+from casefac.settings import DocuSignSettings, GatewaySettings, SendGridSettings, Settings, StripeSettings
+from gateway.app import create_app
+from tests.conftest import binary
 from tests.gateway.gateway_kit import (
     CODEC_TOKEN,
     DOCUSIGN_KEYS,
@@ -26,23 +36,10 @@ from tests.gateway.gateway_kit import (
     SendGridKey,
     StartRecorder,
 )
-from pydantic import SecretStr
-from temporalio.client import Client, WorkflowHandle
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
-
-from casefac.codec import EncryptionCodec
-from casefac.converter import data_converter
-from casefac.keyring import KeyRing
-from casefac.settings import DocuSignSettings, GatewaySettings, SendGridSettings, Settings, StripeSettings
-from gateway.app import create_app
 
 
 def _temporal_binary() -> str:
-    found = shutil.which("temporal") or str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "temporal")
-    if not Path(found).exists():
-        pytest.skip("temporal dev-server binary not installed")
-    return found
+    return binary("temporal")  # a missing binary is a broken install: fail, never skip
 
 
 @pytest.fixture(scope="session")
