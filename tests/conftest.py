@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+
 T = TypeVar("T")
 
 BIN = Path(sys.executable).parent
@@ -36,3 +38,16 @@ async def eventually(probe: Callable[[], Awaitable[T]], until: Callable[[T], boo
             raise AssertionError(f"timed out waiting for {what}; last value: {value!r}"[:4000])
         await asyncio.sleep(delay)  # a poll interval, not a wait for a result
         delay = min(delay * 1.5, 0.25)
+
+
+def quiet_runtime() -> Runtime:
+    """An SDK runtime that logs core errors only: the time-skipping server lacks a capability the core warns
+    about on every worker start, which buries real failures in test output."""
+    global _RUNTIME
+    if _RUNTIME is None:
+        _RUNTIME = Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(
+            filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))))
+    return _RUNTIME
+
+
+_RUNTIME: Runtime | None = None

@@ -20,7 +20,7 @@ from activities.agreement import AgreementActivities
 from casefac.activity_io import TaskQueue
 from casefac.converter import data_converter
 from casefac.policy import CasePolicy
-from tests.conftest import binary
+from tests.conftest import binary, quiet_runtime
 from tests.histories.scenarios import SCENARIOS
 from tests.workflow.conftest import register_search_attributes
 from tests.workflow.fakes import FakeProviders
@@ -34,7 +34,8 @@ HERE = Path(__file__).parent
 
 async def record(name: str) -> list[Path]:
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=binary("temporal-test-server"),
-                                                        data_converter=data_converter(None))
+                                                        data_converter=data_converter(None),
+                                                        runtime=quiet_runtime())
     try:
         await register_search_attributes(env.client)
         fakes = FakeProviders()

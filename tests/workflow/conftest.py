@@ -20,7 +20,7 @@ from casefac import search_attributes as sa
 from casefac.activity_io import TaskQueue
 from casefac.converter import data_converter
 from casefac.policy import CasePolicy
-from tests.conftest import binary
+from tests.conftest import binary, quiet_runtime
 from tests.workflow.fakes import FakeProviders
 from tests.workflow.harness import Harness
 from workers.runner import workflow_runner
@@ -43,7 +43,8 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     """A fresh time-skipping server per test (it starts in ~0.1 s): one test's clock never leaks into
     another's, and terminating a workflow mid-activity cannot leave the virtual clock locked."""
     environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary("temporal-test-server"), data_converter=data_converter(None))
+        test_server_existing_path=binary("temporal-test-server"), data_converter=data_converter(None),
+        runtime=quiet_runtime())
     await register_search_attributes(environment.client)
     yield environment
     await environment.shutdown()
