@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint up clean
+.PHONY: install browser demo test lint up clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,18 @@ demo: $(STAMP)
 up: $(STAMP)
 	$(VENV)/bin/casefac up
 
+# The portal's browser tests drive Debian's Chromium (never a downloaded browser). Installed when we may
+# (root, as in CI); otherwise those tests skip with a note, unless CASEFAC_REQUIRE_BROWSER is set.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "Installing Debian's chromium for the browser tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "make: could not install chromium; browser tests will skip"; \
+	  else echo "make: /usr/bin/chromium missing (sudo apt-get install chromium); browser tests will skip"; fi; \
+	fi
+
 # pytest exits 5 when it collected no tests: that is a broken suite here, not a pass.
-test: $(STAMP)
+test: $(STAMP) browser
 	@$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; failing on purpose"; exit 1; fi; \
 	exit $$rc

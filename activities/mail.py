@@ -14,10 +14,8 @@ harmless side to err on.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import urllib.error
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,23 +38,6 @@ REQUEST_TIMEOUT_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content: bytes
-    mime_type: str = "application/octet-stream"
-    disposition: str = "attachment"
-
-    def to_sendgrid(self) -> dict[str, str]:
-        return {"content": base64.b64encode(self.content).decode("ascii"), "filename": self.filename,
-                "type": self.mime_type, "disposition": self.disposition}
-
-
-#: Supplies a mail's attachments (e.g. the LEDES file of ``SendMail.attach_ledes_report``). Runs in the
-#: worker thread, so it may block; it must be deterministic for a given ``SendMail``.
-AttachmentSource = Callable[[SendMail], list[Attachment]]
-
-
-@dataclass(frozen=True)
 class Recipient:
     email: str
     name: str
@@ -66,12 +47,10 @@ class Recipient:
 class MailActivities:
     """The mail activity on ``TaskQueue.MAIL`` (rate-limit that queue to the SendGrid plan)."""
 
-    def __init__(self, settings: SendGridSettings, links: LinkSigner, ledger_path: Path,
-                 attachments: AttachmentSource | None = None) -> None:
+    def __init__(self, settings: SendGridSettings, links: LinkSigner, ledger_path: Path) -> None:
         self._settings = settings
         self._links = links
         self._ledger = MailLedger(ledger_path)
-        self._attachments = attachments
 
     @activity.defn(name=ActivityName.SEND_MAIL)
     async def send_mail(self, request: SendMail) -> MailReceipt:
@@ -106,9 +85,9 @@ class MailActivities:
             "categories": [request.kind.value],
             "custom_args": custom_args,
         }
-        attachments = self._attachments(request) if self._attachments else []
-        if attachments:
-            body["attachments"] = [a.to_sendgrid() for a in attachments]
+        if request.attachments:
+            body["attachments"] = [{"content": a.content_base64, "filename": a.filename, "type": a.content_type,
+                                    "disposition": "attachment"} for a in request.attachments]
         return body
 
     def recipient(self, to: MailTo) -> Recipient:

@@ -168,6 +168,15 @@ class PortalAction(BaseModel):
 TemplateValue = str | int | bool | None
 
 
+class Attachment(BaseModel):
+    """A file the email carries (the LEDES 1998B file on an invoice), already encoded."""
+
+    model_config = _frozen
+    filename: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")]
+    content_type: Annotated[str, Field(max_length=100)] = "application/octet-stream"
+    content_base64: Annotated[str, Field(max_length=2_000_000)]
+
+
 class SendMail(BaseModel):
     model_config = _frozen
     idempotency_key: Annotated[str, Field(min_length=1, max_length=200)]
@@ -176,7 +185,7 @@ class SendMail(BaseModel):
     to: MailTo
     context: dict[str, TemplateValue] = {}
     actions: list[PortalAction] = []
-    attach_ledes_report: int | None = None  # report number whose LEDES file the invoice mail carries
+    attachments: Annotated[list[Attachment], Field(max_length=5)] = []
 
 
 class MailReceipt(BaseModel):

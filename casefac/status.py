@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict
 
 from casefac.case import CaseStage
 from casefac.contract import ContractRevision
 from casefac.money import Money
+from casefac.parties import Service
 from casefac.state import (
     AgreementStatus,
     Attention,
@@ -38,12 +41,25 @@ class MoneyFigures(BaseModel):
     payout_pending: Money | None = None
 
 
+class SignerView(BaseModel):
+    """Who signs next on an open envelope, as DocuSign needs it for a recipient view (exact name and email)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    envelope_id: str
+    recipient_id: str
+    client_user_id: str
+    name: str
+    email: str
+
+
 class CaseStatus(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     case_id: str
     stage: CaseStage
     country: str
+    services: list[Service] = []
+    deadline: date | None = None
     advocate_id: str
     advocate_language: str
     defender_id: str | None

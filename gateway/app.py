@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 from temporalio.converter import PayloadCodec
 
 from casefac.settings import Settings
-from gateway import codec_server, health, webhooks_docusign, webhooks_sendgrid, webhooks_stripe
+from gateway import codec_server, health, portal, webhooks_docusign, webhooks_sendgrid, webhooks_stripe
 from gateway.signals import ClientProvider, Gateway
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def _routers(gw: Gateway, codec: PayloadCodec | None) -> list[BaseRoute]:
         *webhooks_stripe.routes(gw),
         *webhooks_sendgrid.routes(gw),
         *codec_server.routes(gw.settings, codec),
-        # portal pages (signed links → updates) go here
+        *portal.routes(gw),
     ]
 
 

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from casefac.ids import idempotency_key
     from casefac.parties import Role
     from casefac.state import AdvocateInput, AdvocateState
+    from casefac.status import SignerView
     from workflows.options import OPTIONS
 
 MAX_SEEN_EVENTS = 200
@@ -186,6 +187,15 @@ class AdvocateWorkflow:
             self.s.status = "declined"
             self.s.declined_at = workflow.now()
             self.s.envelope_id = None
+
+    @workflow.query(name="signer")
+    def signer(self) -> SignerView | None:
+        """The Advocate's recipient details while the agreement envelope waits for their signature."""
+        if self.s.status != "pending" or not self.s.envelope_id:
+            return None
+        a = self.advocate
+        return SignerView(envelope_id=self.s.envelope_id, recipient_id="1", client_user_id=a.id, name=a.name,
+                          email=str(a.email))
 
     @workflow.query(name="agreement")
     def agreement(self) -> AdvocateState:

@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
         InvoiceState,
         Waiting,
     )
-    from casefac.status import CaseStatus, ReportView
+    from casefac.status import CaseStatus, ReportView, SignerView
     from workflows import rules
 
 
@@ -335,6 +335,22 @@ class CaseMessages(CaseMoney):
         rules.retry_step(self.req, self.s, msg)
 
     # ----------------------------------------------------------------------------------------- query
+    @workflow.query(name="signer")
+    def signer(self, role: str) -> SignerView | None:
+        """The next signer's recipient details, so a portal "sign" link opens a fresh recipient view."""
+        env = self.s.envelope
+        if env is None or env.status != "sent":
+            return None
+        if role == Role.ADVOCATE.value:
+            a = self.req.advocate
+            return SignerView(envelope_id=env.envelope_id, recipient_id=CONTRACT_SIGNERS[Role.ADVOCATE],
+                              client_user_id=a.id, name=a.name, email=str(a.email))
+        if role == Role.DEFENDER.value and self.s.defender is not None:
+            d = self.s.defender
+            return SignerView(envelope_id=env.envelope_id, recipient_id=CONTRACT_SIGNERS[Role.DEFENDER],
+                              client_user_id=d.id, name=d.name, email=str(d.email))
+        return None  # JiM's signer comes from settings.docusign
+
     @workflow.query(name="status")
     def status(self) -> CaseStatus:
         s = self.s
@@ -343,7 +359,8 @@ class CaseMessages(CaseMoney):
             role, party, what = self._who()
             waiting = Waiting(role=role, party_id=party, what=what, since=self._since)
         return CaseStatus(
-            case_id=self.req.case_id, stage=s.stage, country=self.req.country, advocate_id=self.req.advocate.id,
+            case_id=self.req.case_id, stage=s.stage, country=self.req.country, services=self.req.services,
+            deadline=self.req.deadline, advocate_id=self.req.advocate.id,
             advocate_language=self.req.advocate.language, defender_id=s.defender.id if s.defender else None,
             defender_language=s.defender.language if s.defender else None,
             waiting=None if s.stage.terminal else waiting, attention=s.attention, agreement=s.agreement,

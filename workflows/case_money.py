@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from casefac import ledes
     from casefac import search_attributes as sa
     from casefac.activity_io import (
         ActivityName,
+        Attachment,
         InvoiceRef,
         IssueInvoice,
         MailKind,
@@ -83,7 +85,23 @@ class CaseMoney(CaseNotices):
                          {"amount": ref.amount_due.format(), "invoice_number": ref.number,
                           "hosted_invoice_url": ref.hosted_invoice_url,
                           "due_date": ref.due_date.isoformat() if ref.due_date else None},
-                         attach_ledes_report=approved.number)
+                         attachments=self._ledes(approved, ref))
+
+    def _ledes(self, approved: ApprovedReport, ref: InvoiceRef) -> list[Attachment]:
+        """The LEDES 1998B file for law-firm e-billing; without it the invoice mail still goes out."""
+        defender = self.s.defender
+        assert defender is not None
+        submitted = next(r for r in self.s.reports if r.number == approved.number)
+        try:
+            file = ledes.attachment(ledes.LedesInvoice(
+                case_id=self.req.case_id, invoice_number=ref.number or ref.invoice_id,
+                invoice_date=workflow.now().date(), client_id=self.req.advocate.id, report=submitted.report,
+                approved=approved, hourly_rate=self._current.terms.hourly_rate, timekeeper_id=defender.id,
+                timekeeper_name=defender.name))
+        except ValueError:  # the report and its pricing disagree: never fail the workflow task over a file
+            workflow.logger.warning("LEDES not rendered", extra={"case_id": self.req.case_id})
+            return []
+        return [Attachment(**file._asdict())]
 
     # ------------------------------------------------------------------------- money in the background
     async def _collect_money(self) -> None:

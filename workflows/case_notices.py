@@ -12,6 +12,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from casefac.activity_io import (
         ActivityName,
+        Attachment,
         MailKind,
         MailTo,
         PortalAction,
@@ -26,7 +27,7 @@ from workflows.case_core import CaseCore
 
 class CaseNotices(CaseCore):
     async def _mail(self, kind: MailKind, to: MailTo, context: dict[str, Any] | None = None, *,
-                    actions: list[str] | None = None, attach_ledes_report: int | None = None) -> None:
+                    actions: list[str] | None = None, attachments: list[Attachment] | None = None) -> None:
         self.s.mail_seq += 1
         ctx = {"case_id": self.req.case_id, "country": self.req.country,
                "advocate_name": self.req.advocate.name,
@@ -35,7 +36,7 @@ class CaseNotices(CaseCore):
                  for a in actions or []]
         mail = SendMail(idempotency_key=idempotency_key(self._wid, "mail", self.s.mail_seq, kind.value),
                         kind=kind, case_id=self.req.case_id, to=to, context=ctx, actions=links,
-                        attach_ledes_report=attach_ledes_report)
+                        attachments=attachments or [])
         # Mail never holds the case up: it goes out beside the next step (its completion then shares a
         # workflow task with other events), and ``_mail_drained`` is awaited before the case closes.
         task = asyncio.create_task(self._act(

@@ -6,8 +6,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from tests.activities.act_factories import advocate
-from tests.activities.conftest import inject
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -17,6 +15,8 @@ from casefac.money import Money
 from casefac.pricing import PricedLine
 from casefac.settings import StripeSettings
 from sandbox.testing import RunningSandbox
+from tests.activities.act_factories import advocate
+from tests.activities.conftest import inject
 
 
 @pytest.fixture

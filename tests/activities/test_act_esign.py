@@ -10,8 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.activities.act_factories import advocate, contract_request
-from tests.activities.conftest import TlsMaterial, inject
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -32,6 +30,8 @@ from casefac.documents import LocalDocumentStore
 from casefac.settings import DocuSignSettings
 from sandbox.capture import CaptureServer
 from sandbox.testing import RunningSandbox, wait_until
+from tests.activities.act_factories import advocate, contract_request
+from tests.activities.conftest import TlsMaterial, inject
 
 
 @pytest.fixture

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.activities.conftest import inject
 from pydantic import SecretStr
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.mail import Attachment, MailActivities
-from casefac.activity_io import MailKind, MailReceipt, MailTo, PortalAction, SendMail
+from activities.mail import MailActivities
+from casefac.activity_io import Attachment, MailKind, MailReceipt, MailTo, PortalAction, SendMail
 from casefac.links import LinkSigner
 from casefac.parties import Role
 from casefac.settings import SendGridSettings
 from sandbox.testing import RunningSandbox
+from tests.activities.conftest import inject
 
 SECRET = b"test-link-secret-0123456789abcdef"
 
@@ -133,15 +134,16 @@ async def test_french_advocate_falls_back_to_english(mail: MailActivities, sandb
 
 async def test_attachments_are_sent_base64(sendgrid_settings: SendGridSettings, signer: LinkSigner,
                                            tmp_path: Path, sandbox: RunningSandbox) -> None:
-    ledes = Attachment("JIM-2026-0042-r1.ledes", b"LEDES1998B[]\n" + b"x" * 100, "text/plain")
-    activities = MailActivities(sendgrid_settings, signer, tmp_path / "l.sqlite3",
-                                attachments=lambda m: [ledes] if m.attach_ledes_report else [])
-    request = defender_offer().model_copy(update={"attach_ledes_report": 1})
+    content = b"LEDES1998B[]\n" + b"x" * 100
+    ledes = Attachment(filename="JIM-2026-0042-r1.ledes", content_type="text/plain",
+                       content_base64=base64.b64encode(content).decode())
+    activities = MailActivities(sendgrid_settings, signer, tmp_path / "l.sqlite3")
+    request = defender_offer().model_copy(update={"attachments": [ledes]})
     await run(activities.send_mail, request)
 
     [sent] = outbox(sandbox)
     assert sent["attachments"] == [{"filename": "JIM-2026-0042-r1.ledes", "type": "text/plain",
-                                    "disposition": "attachment", "size": len(ledes.content)}]
+                                    "disposition": "attachment", "size": len(content)}]
 
 
 async def test_party_without_address_is_rejected(mail: MailActivities) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+
+from casefac.events import Signal
 from tests.gateway.gateway_kit import (
     DOCUSIGN_KEYS,
     StartRecorder,
@@ -14,8 +16,6 @@ from tests.gateway.gateway_kit import (
     signals_after_probe,
     wait_for_signals,
 )
-
-from casefac.events import Signal
 
 URL = "/webhooks/docusign"
 

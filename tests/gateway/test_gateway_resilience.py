@@ -10,6 +10,13 @@ from typing import cast
 
 import httpx
 import pytest
+from pydantic import SecretStr
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from casefac.settings import Settings
+from gateway.app import create_app
+from gateway.client import LazyClient
 from tests.gateway.gateway_kit import (
     DOCUSIGN_KEYS,
     STRIPE_SECRET,
@@ -23,13 +30,6 @@ from tests.gateway.gateway_kit import (
     stripe_headers,
     wait_for_signals,
 )
-from pydantic import SecretStr
-from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
-
-from casefac.settings import Settings
-from gateway.app import create_app
-from gateway.client import LazyClient
 
 Request = tuple[str, bytes, dict[str, str]]
 

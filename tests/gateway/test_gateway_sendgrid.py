@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import httpx
+
+from casefac.events import Signal
 from tests.gateway.gateway_kit import (
     SendGridKey,
     StartRecorder,
@@ -12,8 +14,6 @@ from tests.gateway.gateway_kit import (
     signals_after_probe,
     wait_for_signals,
 )
-
-from casefac.events import Signal
 
 URL = "/webhooks/sendgrid"
 

@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from tests.gateway.gateway_kit import DOCUSIGN_KEYS, StartRecorder, docusign_body, docusign_headers, wait_for_signals
 from temporalio.client import Client
 
 from casefac.keyring import KeyRingError
 from casefac.settings import Settings
 from gateway.server import build_server
+from tests.gateway.gateway_kit import DOCUSIGN_KEYS, StartRecorder, docusign_body, docusign_headers, wait_for_signals
 
 
 async def _serving(settings: Settings) -> AsyncIterator[str]:

@@ -6,6 +6,8 @@ import time
 
 import httpx
 import pytest
+
+from casefac.events import Signal
 from tests.gateway.gateway_kit import (
     STRIPE_SECRET,
     StartRecorder,
@@ -14,8 +16,6 @@ from tests.gateway.gateway_kit import (
     stripe_headers,
     wait_for_signals,
 )
-
-from casefac.events import Signal
 
 URL = "/webhooks/stripe"
 

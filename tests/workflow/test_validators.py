@@ -44,8 +44,7 @@ async def rejected(case: Case, name: str, payload: Any, *expected: str) -> str:
     The time-skipping server does not drop the (speculative) workflow task of a rejected update, so its three
     WorkflowTask* events may appear; no update, activity, timer or signal event may.
     """
-    await eventually(case.handle.describe, lambda d: not d.raw_description.pending_activities,
-                     what="no activity in flight")  # e.g. mail still going out from the last step
+    await eventually(case.handle.describe, _settled, what="no task in flight")  # e.g. mail from the last step
     before = await history_events(case.handle)
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await case.handle.execute_update(name, payload)
@@ -56,6 +55,11 @@ async def rejected(case: Case, name: str, payload: Any, *expected: str) -> str:
              if not EventType.Name(e.event_type).startswith("EVENT_TYPE_WORKFLOW_TASK_")]
     assert not added, f"a rejected update left {[EventType.Name(e.event_type) for e in added]} in history"
     return message
+
+
+def _settled(description: Any) -> bool:
+    raw = description.raw_description
+    return not raw.pending_activities and not raw.HasField("pending_workflow_task")
 
 
 async def test_review_rejections(harness: Harness) -> None:

@@ -1,0 +1,91 @@
+"""Whether a link's action is still open, read from the case's ``status`` alone.
+
+This is the links' one-shot semantics without a store of used tokens: once the case shows the action as
+done (the offer answered, the evaluation in, the signature recorded), every link for it shows the friendly
+"already done" page. Links for repeatable actions (task updates, contract review, reports) stay usable
+for as long as the case is in the stage that accepts them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from casefac.activity_io import CONTRACT_SIGNERS, PortalAction
+from casefac.case import CaseStage
+from casefac.parties import Role
+from casefac.status import CaseStatus
+
+#: Stages in which the Advocate may report the outcome (``workflows/rules.py: report_outcome``).
+OUTCOME_STAGES = (CaseStage.ASSIGNMENT, CaseStage.PAYMENT, CaseStage.EVALUATION)
+ORDER = (CaseStage.REVIEW, CaseStage.AGREEMENT, CaseStage.ASSIGNMENT, CaseStage.PAYMENT, CaseStage.EVALUATION)
+#: The first stage in which each action can be taken: before it a link is "not yet", not "done".
+FIRST_STAGE = {"respond_assignment": CaseStage.REVIEW, "review_contract": CaseStage.AGREEMENT,
+               "sign_contract": CaseStage.AGREEMENT, "sign_agreement": CaseStage.AGREEMENT,
+               "update_task": CaseStage.ASSIGNMENT, "submit_report": CaseStage.ASSIGNMENT,
+               "report_outcome": CaseStage.ASSIGNMENT, "evaluate": CaseStage.EVALUATION}
+LinkState = Literal["open", "done", "early"]
+
+
+def party_matches(action: PortalAction, status: CaseStatus) -> bool:
+    """The link's party still holds that role in the case (a Defender replaced after declining does not)."""
+    if action.role is Role.ADVOCATE:
+        return action.party_id == status.advocate_id
+    if action.role is Role.DEFENDER:
+        return status.defender_id is not None and action.party_id == status.defender_id
+    # JiM staff only sign on the portal: their mail goes to the shared coordinators' address.
+    return action.role is Role.STAFF and action.action == "sign_contract"
+
+
+def contract_open(status: CaseStatus) -> bool:
+    envelope = status.envelope
+    return (status.stage is CaseStage.AGREEMENT and status.contract is not None
+            and (envelope is None or envelope.status in ("declined", "voided")))
+
+
+def still_open(action: PortalAction, status: CaseStatus) -> bool:
+    """True while the case still waits for (or accepts) this action from this party."""
+    name = action.action
+    if name == "respond_assignment":
+        waiting = status.waiting
+        return (status.stage is CaseStage.REVIEW and status.defender_id == action.party_id
+                and waiting is not None and waiting.role == "defender")
+    if name == "review_contract":
+        return contract_open(status)
+    if name == "sign_contract":
+        envelope = status.envelope
+        return (status.stage is CaseStage.AGREEMENT and envelope is not None and envelope.status == "sent"
+                and CONTRACT_SIGNERS[action.role] not in envelope.signed)
+    if name == "sign_agreement":
+        return status.agreement.status != "signed" and not status.stage.terminal
+    if name == "update_task":
+        return status.stage in (CaseStage.ASSIGNMENT, CaseStage.PAYMENT)
+    if name == "submit_report":
+        return status.stage is CaseStage.ASSIGNMENT and not any(r.status == "submitted" for r in status.reports)
+    if name == "evaluate":
+        return status.stage is CaseStage.EVALUATION and action.role.value not in status.evaluations_from
+    if name == "report_outcome":
+        return status.stage in OUTCOME_STAGES and status.outcome is None
+    return False
+
+
+def signer_turn(role: Role, status: CaseStatus) -> bool:
+    """Whether every signer before ``role`` in the routing order has signed (DocuSign enforces it too)."""
+    envelope = status.envelope
+    if envelope is None:
+        return False
+    mine = int(CONTRACT_SIGNERS[role])
+    return all(rid in envelope.signed for rid in CONTRACT_SIGNERS.values() if int(rid) < mine)
+
+
+def link_state(action: PortalAction, status: CaseStatus) -> LinkState:
+    """``open``, ``done`` (one-shot: already answered, or the case moved past it) or ``early`` (not yet)."""
+    if still_open(action, status):
+        return "open"
+    if status.stage.terminal:
+        return "done"
+    first = FIRST_STAGE.get(action.action, CaseStage.REVIEW)
+    if ORDER.index(status.stage) < ORDER.index(first):
+        return "early"
+    if action.action == "sign_contract" and status.stage is CaseStage.AGREEMENT and contract_open(status):
+        return "early"  # still in review: the signing email comes once everyone approved
+    return "done"
