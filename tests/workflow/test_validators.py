@@ -44,7 +44,8 @@ async def rejected(case: Case, name: str, payload: Any, *expected: str) -> str:
     The time-skipping server does not drop the (speculative) workflow task of a rejected update, so its three
     WorkflowTask* events may appear; no update, activity, timer or signal event may.
     """
-    await eventually(case.handle.describe, _settled, what="no task in flight")  # e.g. mail from the last step
+    await eventually(lambda: history_events(case.handle), _settled,
+                     what="no task in flight")  # e.g. mail still going out from the last step
     before = await history_events(case.handle)
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await case.handle.execute_update(name, payload)
@@ -57,9 +58,20 @@ async def rejected(case: Case, name: str, payload: Any, *expected: str) -> str:
     return message
 
 
-def _settled(description: Any) -> bool:
-    raw = description.raw_description
-    return not raw.pending_activities and not raw.HasField("pending_workflow_task")
+def _settled(events: list[Any]) -> bool:
+    """Every scheduled activity has finished and no workflow task is open: nothing is in flight.
+
+    Judged from history because the time-skipping server does not report pending activities in ``describe``.
+    """
+    done = {"EVENT_TYPE_ACTIVITY_TASK_COMPLETED", "EVENT_TYPE_ACTIVITY_TASK_FAILED",
+            "EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT", "EVENT_TYPE_ACTIVITY_TASK_CANCELED"}
+    scheduled = {e.event_id for e in events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED}
+    for e in events:
+        if EventType.Name(e.event_type) in done:
+            attrs = getattr(e, e.WhichOneof("attributes"))
+            scheduled.discard(attrs.scheduled_event_id)
+    tasks = [e.event_type for e in events if EventType.Name(e.event_type).startswith("EVENT_TYPE_WORKFLOW_TASK_")]
+    return not scheduled and tasks[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
 
 
 async def test_review_rejections(harness: Harness) -> None:
