@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from casefac.policy import CasePolicy
@@ -99,6 +99,28 @@ class Settings(BaseSettings):
     stripe: StripeSettings = Field(default_factory=StripeSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+
+    @model_validator(mode="after")
+    def _live_mode_has_real_secrets(self) -> Settings:
+        """Live mode never runs on the sandbox's defaults: each one left in place is named, with its variable."""
+        if self.mode != "live":
+            return self
+        self.docusign.static_token = None  # live DocuSign always uses the JWT grant
+        defaults = {
+            "CASEFAC_GATEWAY__LINK_SECRET": self.gateway.link_secret.get_secret_value().startswith("dev-only"),
+            "CASEFAC_GATEWAY__CODEC_TOKEN": self.gateway.codec_token.get_secret_value().startswith("dev-only"),
+            "CASEFAC_SENDGRID__API_KEY": self.sendgrid.api_key.get_secret_value() == "SG.sandbox",
+            "CASEFAC_STRIPE__API_KEY": self.stripe.api_key.get_secret_value() == "sk_test_sandbox",
+            "CASEFAC_STRIPE__WEBHOOK_SECRET": self.stripe.webhook_secret.get_secret_value() == "whsec_sandbox",
+            "CASEFAC_DOCUSIGN__CONNECT_HMAC_KEYS": any(k.get_secret_value() == "sandbox-connect-hmac-key"
+                                                      for k in self.docusign.connect_hmac_keys),
+            "CASEFAC_DOCUSIGN__PRIVATE_KEY_FILE": self.docusign.private_key_file is None,
+            "CASEFAC_SENDGRID__WEBHOOK_PUBLIC_KEY": self.sendgrid.webhook_public_key is None,
+        }
+        missing = [name for name, still_default in defaults.items() if still_default]
+        if missing:
+            raise ValueError("live mode needs real values for: " + ", ".join(missing))
+        return self
 
     @property
     def documents_path(self) -> Path:

@@ -62,6 +62,7 @@ class CaseStatus(BaseModel):
     deadline: date | None = None
     advocate_id: str
     advocate_language: str
+    billing_currency: str = "USD"
     defender_id: str | None
     defender_language: str | None
     waiting: Waiting | None

@@ -5,8 +5,12 @@ Protocol: POST a ``Payloads`` proto as proto-JSON (``{"payloads": [{"metadata": 
 and get the same shape back. The UI also sends ``X-Namespace``; there is one key ring, so it is accepted
 and ignored.
 
-Because this endpoint turns ciphertext into client data, it needs ``Authorization: Bearer <codec_token>``
-and only the configured UI origin gets CORS grants (a page from any other origin cannot read answers).
+Because this endpoint turns ciphertext into client data, it needs the codec token, and only the
+configured UI origin gets CORS grants (a page from any other origin cannot read answers). The token comes
+either as ``Authorization: Bearer <codec_token>`` on ``/codec/encode|decode`` (the CLI, scripts) or as a
+path segment, ``/codec/<codec_token>/encode|decode``: the Temporal Web UI cannot send a bearer token of
+our choosing, so ``casefac up`` configures it with ``--ui-codec-endpoint …/codec/<token>``. Both forms
+compare in constant time; the gateway keeps no access log, so the path form does not leak into logs.
 """
 
 from __future__ import annotations
@@ -58,6 +62,14 @@ def bearer_ok(header: str | None, token: str) -> bool:
     return hmac.compare_digest(presented.strip().encode("utf-8"), token.encode("utf-8"))
 
 
+def token_ok(presented: str, token: str) -> bool:
+    """Constant-time check of a token given in the path; an empty configured token admits no one."""
+    if not presented or not token:
+        return False
+    return hmac.compare_digest(presented.encode("utf-8"), token.encode("utf-8"))
+
+
+Authorize = Callable[[Request], bool]
 CodecFn = Callable[[PayloadCodec, Sequence[Payload]], Awaitable[list[Payload]]]
 
 
@@ -76,9 +88,15 @@ def routes(settings: Settings, codec: PayloadCodec | None = None) -> list[BaseRo
     if not token:
         log.error("no codec token configured: /codec answers 401 to everyone")
 
-    def handler(operation: str, fn: CodecFn) -> Callable[[Request], Awaitable[Response]]:
+    def by_header(request: Request) -> bool:
+        return bearer_ok(request.headers.get("authorization"), token)
+
+    def by_path(request: Request) -> bool:
+        return token_ok(str(request.path_params.get("token", "")), token)
+
+    def handler(operation: str, fn: CodecFn, authorized: Authorize) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
-            if not bearer_ok(request.headers.get("authorization"), token):
+            if not authorized(request):
                 return answer(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
             try:
                 body = await read_body(request, MAX_CODEC_BODY)
@@ -103,8 +121,10 @@ def routes(settings: Settings, codec: PayloadCodec | None = None) -> list[BaseRo
         return endpoint
 
     router = Router(routes=[
-        Route("/encode", handler("encode", _encode), methods=["POST"]),
-        Route("/decode", handler("decode", _decode), methods=["POST"]),
+        Route("/encode", handler("encode", _encode, by_header), methods=["POST"]),
+        Route("/decode", handler("decode", _decode, by_header), methods=["POST"]),
+        Route("/{token}/encode", handler("encode", _encode, by_path), methods=["POST"]),
+        Route("/{token}/decode", handler("decode", _decode, by_path), methods=["POST"]),
     ])
     app = CORSMiddleware(
         router,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from temporalio.client import Client, WorkflowHandle
+from datetime import timedelta
+
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 
 from casefac import search_attributes as sa
@@ -45,3 +47,16 @@ def case_handle(client: Client, case_id: str) -> WorkflowHandle[object, CaseStat
 
 async def case_status(client: Client, case_id: str) -> CaseStatus:
     return await case_handle(client, case_id).query("status", result_type=CaseStatus)
+
+
+#: Longer than any query takes when a worker is polling; a running case that has no worker times out here.
+QUERY_TIMEOUT = timedelta(seconds=10)
+
+
+async def read_status(client: Client, case_id: str) -> CaseStatus:
+    """The case's status: its final result once completed (no worker needed), else the ``status`` query."""
+    handle = case_handle(client, case_id)
+    description = await handle.describe()
+    if description.status == WorkflowExecutionStatus.COMPLETED:
+        return await handle.result()
+    return await handle.query("status", result_type=CaseStatus, rpc_timeout=QUERY_TIMEOUT)

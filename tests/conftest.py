@@ -11,6 +11,8 @@ from typing import TypeVar
 
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
+from casefac.settings import Settings
+
 T = TypeVar("T")
 
 BIN = Path(sys.executable).parent
@@ -51,3 +53,24 @@ def quiet_runtime() -> Runtime:
 
 
 _RUNTIME: Runtime | None = None
+
+
+#: A live-mode environment with placeholder (never real) secrets: enough for Settings to accept live mode.
+LIVE_ENV: dict[str, str] = {
+    "CASEFAC_MODE": "live",
+    "CASEFAC_GATEWAY__LINK_SECRET": "test-live-link-secret-0123456789abcdef",
+    "CASEFAC_GATEWAY__CODEC_TOKEN": "test-live-codec-token",
+    "CASEFAC_SENDGRID__API_KEY": "SG.test-live",
+    "CASEFAC_SENDGRID__WEBHOOK_PUBLIC_KEY": "test-live-public-key",
+    "CASEFAC_STRIPE__API_KEY": "sk_test_live_placeholder",
+    "CASEFAC_STRIPE__WEBHOOK_SECRET": "whsec_test_live_placeholder",
+    "CASEFAC_DOCUSIGN__CONNECT_HMAC_KEYS": '["test-live-connect-key"]',
+    "CASEFAC_DOCUSIGN__PRIVATE_KEY_FILE": "/run/secrets/docusign-test.pem",
+}
+
+
+def live_settings(**env: str) -> Settings:
+    """Live-mode settings as a process with ``LIVE_ENV`` (plus ``env``) in its environment reads them."""
+    from starters.stack.plan import settings_with
+
+    return settings_with({**LIVE_ENV, **env})

@@ -361,6 +361,7 @@ class CaseMessages(CaseMoney):
         return CaseStatus(
             case_id=self.req.case_id, stage=s.stage, country=self.req.country, services=self.req.services,
             deadline=self.req.deadline, advocate_id=self.req.advocate.id,
+            billing_currency=self.req.advocate.billing_currency,
             advocate_language=self.req.advocate.language, defender_id=s.defender.id if s.defender else None,
             defender_language=s.defender.language if s.defender else None,
             waiting=None if s.stage.terminal else waiting, attention=s.attention, agreement=s.agreement,

@@ -8,7 +8,6 @@ Playwright never downloads a browser here: it drives ``/usr/bin/chromium``. With
 from __future__ import annotations
 
 import os
-
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any

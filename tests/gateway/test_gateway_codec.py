@@ -6,11 +6,11 @@ import base64
 
 import httpx
 import pytest
-from tests.gateway.gateway_kit import CODEC_TOKEN, UI_ORIGIN, GatewayFactory
 from temporalio.client import Client
 
 from casefac.codec import EncryptionCodec
 from casefac.keyring import KeyRing
+from tests.gateway.gateway_kit import CODEC_TOKEN, UI_ORIGIN, GatewayFactory
 
 AUTH = {"Authorization": f"Bearer {CODEC_TOKEN}", "X-Namespace": "default"}
 
@@ -116,3 +116,44 @@ async def test_cors_does_not_extend_to_webhooks(codec_http: httpx.AsyncClient) -
     response = await codec_http.options("/webhooks/stripe", headers={
         "Origin": UI_ORIGIN, "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in response.headers
+
+
+# -- the token as a path segment: how the Temporal Web UI reaches the codec (it cannot send our bearer) ----
+@pytest.mark.parametrize("operation", ["encode", "decode"])
+@pytest.mark.parametrize("token", ["wrong", f"{CODEC_TOKEN}x", CODEC_TOKEN[:-1], "%20"],
+                         ids=["wrong", "longer", "prefix", "blank"])
+async def test_path_token_must_match(codec_http: httpx.AsyncClient, operation: str, token: str) -> None:
+    response = await codec_http.post(f"/codec/{token}/{operation}", json=PLAIN)
+    assert response.status_code == 401
+    assert "payloads" not in response.text
+
+
+async def test_path_token_round_trips_without_a_header(codec_http: httpx.AsyncClient) -> None:
+    encoded = await codec_http.post(f"/codec/{CODEC_TOKEN}/encode", json=PLAIN, headers={"X-Namespace": "default"})
+    assert encoded.status_code == 200, encoded.text
+    decoded = await codec_http.post(f"/codec/{CODEC_TOKEN}/decode", json=encoded.json())
+    assert decoded.status_code == 200, decoded.text
+    assert decoded.json() == PLAIN
+
+
+async def test_path_token_ignores_the_uis_own_bearer(codec_http: httpx.AsyncClient) -> None:
+    """With "pass access token" on, the UI sends its own login token: the path token still decides."""
+    response = await codec_http.post(f"/codec/{CODEC_TOKEN}/decode", json=PLAIN,
+                                     headers={"Authorization": "Bearer ui-session-token"})
+    assert response.status_code == 200
+
+
+async def test_path_form_gets_cors_for_the_ui_origin_only(codec_http: httpx.AsyncClient) -> None:
+    preflight = await codec_http.options(f"/codec/{CODEC_TOKEN}/decode", headers={
+        "Origin": UI_ORIGIN, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-namespace"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == UI_ORIGIN
+    foreign = await codec_http.post(f"/codec/{CODEC_TOKEN}/decode", json=PLAIN,
+                                    headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in foreign.headers
+
+
+async def test_bearer_is_not_accepted_in_place_of_the_path_token(codec_http: httpx.AsyncClient) -> None:
+    response = await codec_http.post("/codec/wrong/decode", json=PLAIN, headers=AUTH)
+    assert response.status_code == 401

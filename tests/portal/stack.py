@@ -23,6 +23,7 @@ from pathlib import Path
 import uvicorn
 from pydantic import SecretStr
 from temporalio.client import Client
+from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -111,19 +112,23 @@ class ServedGateway:
     real gateway process does.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.sock.bind(("127.0.0.1", port))
+        self.port: int = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
 
-    def start(self, settings: Settings, temporal_target: str) -> ServedGateway:
-        async def connect() -> Client:
-            return await Client.connect(temporal_target, data_converter=data_converter(None))
+    def start(self, settings: Settings, temporal_target: str, *,
+              converter: DataConverter | None = None) -> ServedGateway:
+        converter = converter or data_converter(None)
 
-        app = create_app(settings, LazyClient(connect))
+        async def connect() -> Client:
+            return await Client.connect(temporal_target, data_converter=converter)
+
+        app = create_app(settings, LazyClient(connect), codec=converter.payload_codec)
         self.server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning", lifespan="off",
                                                     server_header=False))
         server = self.server

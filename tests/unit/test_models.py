@@ -84,3 +84,14 @@ def test_roster_sample_and_eligibility() -> None:
         parse_roster("defenders:\n" + "\n".join(["  - {id: DEF-MX-001, name: A, email: a@b.example.com, "
                                                  "country: MX, services: [locate_client], "
                                                  "hourly_rate: {amount: 1, currency: USD}}"] * 2))
+
+
+def test_live_mode_refuses_sandbox_secrets_and_names_them() -> None:
+    from casefac.settings import Settings
+
+    with pytest.raises(ValidationError) as err:
+        Settings(_env_file=None, mode="live")  # type: ignore[call-arg]
+    message = str(err.value)
+    for variable in ("CASEFAC_GATEWAY__LINK_SECRET", "CASEFAC_STRIPE__API_KEY", "CASEFAC_DOCUSIGN__PRIVATE_KEY_FILE"):
+        assert variable in message
+    assert Settings(_env_file=None).docusign.static_token is not None  # type: ignore[call-arg]

@@ -1,0 +1,1 @@
+"""The ``casefac`` subcommands, one module per kind: acting on cases, reading them, running services."""

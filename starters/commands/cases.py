@@ -1,0 +1,234 @@
+"""Commands that act on a case as staff or finance: open, review/assign, approve, review reports, pay, retry, cancel.
+
+Each validates what was typed locally (exit 2 with every problem listed), sends one update, and prints
+the workflow's receipt — or its validator's rejection as one line (exit 1).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.markup import escape
+
+from casefac.messages import Receipt
+from casefac.parties import Role
+from casefac.roster import eligible, parse_roster
+from starters import staff_actions
+from starters.case_form import build_request, read_case_file
+from starters.cases import open_case, read_status
+from starters.cli_runtime import actor, connect, console, fail, load_settings, run, validation_failed
+from starters.parsing import InputError, parse_adjustment, parse_money, parse_rate
+
+StaffOpt = Annotated[str | None, typer.Option("--as", envvar="CASEFAC_STAFF_ID", show_envvar=True,
+                                              help="Your staff id, e.g. coord.ana (recorded as the actor).")]
+CaseArg = Annotated[str, typer.Argument(help="Case id, e.g. JIM-2026-0042.", show_default=False)]
+
+
+def _done(receipt: Receipt) -> None:
+    console.print(f"[green]✓[/] {escape(receipt.message)} [dim]· stage {receipt.stage}[/]")
+
+
+def _input_error(exc: InputError) -> None:
+    fail(str(exc), 2)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("open")
+    def open_(
+        file: Annotated[Path | None, typer.Option("--file", "-f", help="YAML or JSON case file; flags override "
+                                                  "its fields.")] = None,
+        case_id: Annotated[str | None, typer.Option(help="JIM-YYYY-NNNN")] = None,
+        advocate_id: Annotated[str | None, typer.Option(help="Advocate's party id, e.g. ADV-0042")] = None,
+        advocate_name: Annotated[str | None, typer.Option()] = None,
+        advocate_org: Annotated[str | None, typer.Option(help="Law firm or organization")] = None,
+        advocate_email: Annotated[str | None, typer.Option()] = None,
+        advocate_country: Annotated[str | None, typer.Option(help="US or CA")] = None,
+        advocate_language: Annotated[str | None, typer.Option(help="en or fr")] = None,
+        billing_currency: Annotated[str | None, typer.Option(help="USD or CAD")] = None,
+        client_name: Annotated[str | None, typer.Option(help="The migrant client's full name (encrypted)")] = None,
+        client_dob: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+        client_location: Annotated[str | None, typer.Option(help="Last known location")] = None,
+        client_contact: Annotated[str | None, typer.Option(help="How to reach the client")] = None,
+        country: Annotated[str | None, typer.Option(help="MX, GT, SV, HN or NI")] = None,
+        matter_type: Annotated[str | None, typer.Option(help="rights_violation or protection")] = None,
+        services: Annotated[list[str] | None, typer.Option("--service", help="Repeat: locate_client, "
+                                                           "facilitate_communication, document_collection, …")]
+        = None,
+        description: Annotated[str | None, typer.Option()] = None,
+        deadline: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+        budget_cap: Annotated[str | None, typer.Option(help="e.g. 1500.00 (billing currency) or 'CAD 1500.00'")]
+        = None,
+        staff: StaffOpt = None,
+    ) -> None:
+        """Open a Case Facilitation for an Advocate (a new workflow, id case-<CASE-ID>)."""
+        settings = load_settings()
+        who = actor(staff)
+        flags = dict(case_id=case_id, advocate_id=advocate_id, advocate_name=advocate_name,
+                     advocate_org=advocate_org, advocate_email=advocate_email, advocate_country=advocate_country,
+                     advocate_language=advocate_language, billing_currency=billing_currency,
+                     client_name=client_name, client_dob=client_dob, client_location=client_location,
+                     client_contact=client_contact, country=country, matter_type=matter_type, services=services,
+                     description=description, deadline=deadline, budget_cap=budget_cap)
+        try:
+            base = read_case_file(file) if file else {}
+            request = build_request(base, flags, who)
+        except InputError as exc:
+            _input_error(exc)
+        except ValidationError as exc:
+            validation_failed("the case request", exc)
+
+        async def go() -> str:
+            client = await connect(settings)
+            handle = await open_case(client, request, settings.policy)
+            return handle.id
+
+        workflow_id = run(settings, go())
+        console.print(f"[green]✓[/] opened case [bold]{request.case_id}[/] (workflow {workflow_id}); "
+                      "waiting for staff review")
+        try:
+            roster = parse_roster(settings.roster_file.read_text(encoding="utf-8"))
+            ids = [d.id for d in roster.defenders if eligible(d, request.country) is None]
+            console.print(f"  next: casefac assign {request.case_id} --defender <{' | '.join(ids) or 'none'}>")
+        except OSError:
+            pass
+
+    def _review(case_id: str, defender: str | None, reason: str | None, staff: str | None) -> None:
+        settings = load_settings()
+        if bool(defender) == bool(reason):
+            fail("say either --defender DEF-… (accept) or --reason '…' (decline)", 2)
+        who = actor(staff)
+
+        async def go() -> Receipt:
+            client = await connect(settings)
+            return await staff_actions.review(client, case_id, who, defender_id=defender, reason=reason or "")
+
+        _done(run(settings, go()))
+
+    @app.command()
+    def review(
+        case_id: CaseArg,
+        defender: Annotated[str | None, typer.Option(help="Accept and offer the case to this Defender.")] = None,
+        reason: Annotated[str | None, typer.Option(help="Decline the case, saying why.")] = None,
+        staff: StaffOpt = None,
+    ) -> None:
+        """Review a case: accept it with a Defender (--defender) or decline it (--reason)."""
+        _review(case_id, defender, reason, staff)
+
+    @app.command()
+    def assign(
+        case_id: CaseArg,
+        defender: Annotated[str, typer.Option(help="The Defender to offer the case to.")],
+        staff: StaffOpt = None,
+    ) -> None:
+        """Accept a case and offer it to a Defender (the same as review --defender)."""
+        _review(case_id, defender, None, staff)
+
+    @app.command("approve-contract")
+    def approve_contract(
+        case_id: CaseArg,
+        revision: Annotated[int | None, typer.Option(help="Revision to approve (default: the current one).")]
+        = None,
+        staff: StaffOpt = None,
+    ) -> None:
+        """Approve the contract revision for JiM (the Defender approves on the portal)."""
+        settings = load_settings()
+        who = actor(staff)
+
+        async def go() -> Receipt:
+            return await staff_actions.approve_contract(await connect(settings), case_id, who, revision)
+
+        _done(run(settings, go()))
+
+    @app.command("review-report")
+    def review_report(
+        case_id: CaseArg,
+        report: Annotated[int | None, typer.Option(help="Report number (default: the one waiting).")] = None,
+        rate: Annotated[list[str] | None, typer.Option(help="Exchange rate SOURCE:TARGET=RATE, e.g. "
+                                                       "GTQ:USD=0.13 (repeat).")] = None,
+        adjust: Annotated[list[str] | None, typer.Option(help="Invoice adjustment 'description=-10.00' "
+                                                         "(repeat; negative is a discount).")] = None,
+        currency: Annotated[str, typer.Option(help="Invoice currency of --adjust amounts.")] = "USD",
+        request_changes: Annotated[bool, typer.Option("--request-changes", help="Send the report back.")] = False,
+        reason: Annotated[list[str] | None, typer.Option(help="What must change (repeat).")] = None,
+        staff: StaffOpt = None,
+    ) -> None:
+        """Approve an hour & expense report (with rates and adjustments) or request changes."""
+        settings = load_settings()
+        who = actor(staff)
+        reasons = [r for r in (reason or []) if r.strip()]
+        if request_changes and not reasons:
+            fail("--request-changes needs at least one --reason", 2)
+        if reasons and not request_changes:
+            fail("--reason goes with --request-changes", 2)
+        if request_changes and (rate or adjust):
+            fail("--rate and --adjust go with an approval, not with --request-changes", 2)
+        try:
+            rates = [parse_rate(r) for r in rate or []]
+            adjustments = [parse_adjustment(a, currency) for a in adjust or []]
+        except InputError as exc:
+            _input_error(exc)
+
+        async def go() -> Receipt:
+            return await staff_actions.review_report(await connect(settings), case_id, who, report_number=report,
+                                                     rates=rates, adjustments=adjustments, change_reasons=reasons)
+
+        _done(run(settings, go()))
+
+    @app.command("record-payout")
+    def record_payout(
+        case_id: CaseArg,
+        amount: Annotated[str, typer.Option(help="The amount wired, e.g. 155.00 (in the payout's currency).")],
+        reference: Annotated[str, typer.Option(help="Bank or remittance reference.")],
+        paid_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today).")] = None,
+        report: Annotated[int | None, typer.Option(help="Report number (default: the pending payout).")] = None,
+        staff: StaffOpt = None,
+    ) -> None:
+        """Finance: record a manual transfer to a Defender without Stripe Connect."""
+        settings = load_settings()
+        who = actor(staff, Role.FINANCE)
+        try:
+            day = date.fromisoformat(paid_on) if paid_on else date.today()
+        except ValueError:
+            fail(f"--paid-on {paid_on!r} is not a date like 2026-03-31", 2)
+
+        async def go() -> Receipt:
+            client = await connect(settings)
+            number, cur = staff_actions.pending_payout(await read_status(client, case_id), report)
+            return await staff_actions.record_payout(client, case_id, who, amount=parse_money(amount, cur),
+                                                     reference=reference, paid_on=day, report_number=number)
+
+        _done(run(settings, go()))
+
+    @app.command()
+    def retry(
+        case_id: CaseArg,
+        note: Annotated[str, typer.Option(help="What was fixed.")] = "",
+        staff: StaffOpt = None,
+    ) -> None:
+        """Retry the step that needs attention (after fixing its cause)."""
+        settings = load_settings()
+        who = actor(staff)
+
+        async def go() -> Receipt:
+            return await staff_actions.retry(await connect(settings), case_id, who, note)
+
+        _done(run(settings, go()))
+
+    @app.command()
+    def cancel(
+        case_id: CaseArg,
+        reason: Annotated[str, typer.Option(help="Why (the parties are told).")],
+        staff: StaffOpt = None,
+    ) -> None:
+        """Cancel a case: open envelopes and invoices are voided and the parties told."""
+        settings = load_settings()
+        who = actor(staff)
+
+        async def go() -> Receipt:
+            return await staff_actions.cancel(await connect(settings), case_id, who, reason)
+
+        _done(run(settings, go()))

@@ -1,0 +1,100 @@
+"""Where the demo runs: on the stack ``casefac up`` is running, or on a private one it starts and stops.
+
+A private stack lives in a temporary data dir on free ports, so the demo never touches your cases or
+collides with anything listening; it is gone when the demo ends.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from urllib.parse import quote
+
+import httpx
+from rich.console import Console
+from rich.markup import escape
+
+from casefac.ids import case_workflow_id
+from casefac.roster import parse_roster
+from casefac.settings import Settings
+from casefac.status import CaseStatus
+from casefac.temporal_client import connect_client
+from starters.demo.flow import DemoFailed, DemoWorld, Reporter, play, verify
+from starters.demo.sample import sample_case
+from starters.demo_parties import PartyError
+from starters.stack import running
+from starters.stack.plan import settings_with
+from starters.stack.spec import load_spec
+from starters.stack.up import AlreadyRunning, LocalStack, StartError
+
+
+def workflow_url(settings: Settings, workflow_id: str) -> str:
+    host = settings.temporal.address.rpartition(":")[0] or "127.0.0.1"
+    return (f"http://{host}:{settings.temporal.ui_port}/namespaces/{quote(settings.temporal.namespace)}"
+            f"/workflows/{quote(workflow_id)}")
+
+
+async def drive(settings: Settings, console: Console) -> tuple[CaseStatus, list[str]]:
+    """Play the sample case on the stack ``settings`` describe; the closed status and any problems."""
+    client = await connect_client(settings, identity="casefac-demo")
+    roster = parse_roster(settings.roster_file.read_text(encoding="utf-8"))
+    case = sample_case(roster)
+    sandbox_url = f"http://{settings.sandbox.host}:{settings.sandbox.port}"
+    async with httpx.AsyncClient(timeout=30) as http:
+        world = DemoWorld(client=client, http=http, sandbox_url=sandbox_url,
+                          staff_email=settings.sendgrid.staff_email, policy=settings.policy)
+        with Reporter(console) as reporter:
+            status = await play(world, case, reporter)
+        return status, await verify(world, status)
+
+
+def _summary(status: CaseStatus) -> str:
+    invoice = status.invoices[0] if status.invoices else None
+    payout = status.payouts[0] if status.payouts else None
+    parts = [f"Case {status.case_id} {status.stage.value}"]
+    if invoice:
+        parts.append(f"invoice {invoice.number or invoice.invoice_id} {invoice.amount_due.format()} {invoice.status}")
+    if payout:
+        parts.append(f"Defender {status.defender_id} paid {payout.amount.format()} ({payout.reference})")
+    return " · ".join(parts)
+
+
+async def run_demo(settings: Settings, console: Console) -> int:
+    began = time.monotonic()
+    joined = await running.find_running(settings)
+    try:
+        if joined is not None:
+            console.print(f"[bold]casefac demo[/] on the running stack (casefac up, pid {joined.pid})")
+            effective = joined.settings
+            status, problems = await drive(effective, console)
+            private = False
+        else:
+            console.print("[bold]casefac demo[/] · no running stack found: starting a private one "
+                          "(temporary data dir, free ports)")
+            with tempfile.TemporaryDirectory(prefix="casefac-demo-") as tmp:
+                base = settings_with({"CASEFAC_DATA_DIR": tmp})
+                async with LocalStack(base, load_spec(), console=console, free_ports=True, record=False) as stack:
+                    effective = stack.settings
+                    status, problems = await drive(effective, console)
+            private = True
+    except (DemoFailed, PartyError) as exc:
+        console.print(f"[red]✗ demo failed:[/] {escape(str(exc))}")
+        return 1
+    except (*StartError, AlreadyRunning) as exc:
+        console.print(f"[red]✗ could not start a private stack for the demo:[/] {escape(str(exc))}")
+        return 1
+    took = time.monotonic() - began
+    if problems:
+        console.print("[red]✗ the case did not close as expected:[/]")
+        for problem in problems:
+            console.print(f"  - {escape(problem)}")
+        return 1
+    console.print(f"[green bold]✓ {escape(_summary(status))}[/] in {took:.1f} s")
+    if private:
+        console.print("This demo ran on a private stack, now stopped with its UI. To follow a case in the Temporal "
+                      "UI, start `casefac up` in another terminal and run `casefac demo` again.")
+    else:
+        url = workflow_url(effective, case_workflow_id(status.case_id))
+        console.print(f"See it in the Temporal UI: {url}")
+        console.print(f"  and from the CLI: casefac status {status.case_id}")
+    return 0

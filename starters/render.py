@@ -1,0 +1,134 @@
+"""Rich views of a case for ``casefac status``: stage, who it waits on for what since when, money, timeline.
+
+Only what the status query returns is shown: ids, stages, amounts, dates — the same data staff may see
+in the UI. Times are UTC with a relative age, because coordinators work across four time zones.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from casefac.money import Money
+from casefac.status import CaseStatus
+
+STAGE_STYLE = {"REVIEW": "cyan", "AGREEMENT": "blue", "ASSIGNMENT": "magenta", "PAYMENT": "yellow",
+               "EVALUATION": "green", "CLOSED": "bold green", "DECLINED": "red", "CANCELLED": "red"}
+TIMELINE_ROWS = 15
+
+
+def age(when: datetime, now: datetime | None = None) -> str:
+    """``3 h ago``: how long something has waited, at a glance."""
+    seconds = int(((now or datetime.now(UTC)) - when).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return "just now"
+
+
+def stamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def money(value: Money | None) -> str:
+    return value.format() if value is not None else "—"
+
+
+def stage_text(stage: str) -> Text:
+    return Text(stage, style=STAGE_STYLE.get(stage, ""))
+
+
+def _header(s: CaseStatus) -> RenderableType:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row("Stage", stage_text(s.stage.value))
+    grid.add_row("Country", s.country)
+    grid.add_row("Advocate", f"{s.advocate_id} ({s.advocate_language})")
+    grid.add_row("Defender", f"{s.defender_id} ({s.defender_language})" if s.defender_id else "— not assigned")
+    if s.waiting:
+        who = s.waiting.role + (f" {s.waiting.party_id}" if s.waiting.party_id else "")
+        grid.add_row("Waiting on", Text.assemble((who, "bold"), f" to {s.waiting.what}",
+                                                 (f"  since {stamp(s.waiting.since)} ({age(s.waiting.since)})",
+                                                  "dim")))
+    elif s.stage.terminal:
+        grid.add_row("Waiting on", "nobody: the case is finished")
+    if s.attention:
+        kind = "blocking" if s.attention.blocking else "not blocking"
+        grid.add_row(Text("Attention", style="bold red"),
+                     Text(f"{s.attention.step}: {s.attention.error_type} — {s.attention.message} ({kind}; "
+                          f"since {stamp(s.attention.since)}). Fix it, then `casefac retry {s.case_id}`.",
+                          style="red"))
+    agreement = s.agreement.status + (f" {stamp(s.agreement.signed_at)}" if s.agreement.signed_at else "")
+    grid.add_row("Agreement", agreement)
+    if s.contract:
+        approvals = ", ".join(r.value for r in s.contract.approvals) or "none yet"
+        grid.add_row("Contract", f"revision {s.contract.number} · approved by {approvals}"
+                     + ("" if s.advocate_completed else " · Advocate has not completed it"))
+    if s.envelope:
+        grid.add_row("Envelope", f"{s.envelope.envelope_id} · {s.envelope.status} · signed by recipients "
+                     f"{', '.join(s.envelope.signed) or 'none'}")
+    if s.evaluations_from or s.outcome:
+        grid.add_row("Evaluation", f"from {', '.join(s.evaluations_from) or 'nobody yet'} · outcome "
+                     f"{s.outcome or 'not reported'}")
+    return grid
+
+
+def _money(s: CaseStatus) -> RenderableType | None:
+    if not (s.invoices or s.payouts):
+        return None
+    table = Table(title="Money", title_justify="left", expand=False)
+    for column in ("what", "report", "amount", "status", "reference"):
+        table.add_column(column, justify="right" if column == "amount" else "left")
+    for inv in s.invoices:
+        table.add_row("invoice", str(inv.report_number), inv.amount_due.format(), inv.status,
+                      inv.number or inv.invoice_id)
+    for pay in s.payouts:
+        table.add_row(f"payout ({pay.method})", str(pay.report_number), pay.amount.format(), pay.status,
+                      pay.reference or "—")
+    m = s.money
+    totals = Text(f"invoiced {money(m.invoiced)} · paid {money(m.paid)} · outstanding {money(m.outstanding)} · "
+                  f"paid out {money(m.paid_out)} · payout pending {money(m.payout_pending)}", style="bold",
+                  overflow="fold")
+    return Group(table, totals)
+
+
+def _work(s: CaseStatus) -> RenderableType | None:
+    if not (s.tasks or s.reports):
+        return None
+    table = Table(title="Work", title_justify="left")
+    table.add_column("item")
+    table.add_column("status")
+    table.add_column("detail")
+    for t in s.tasks:
+        table.add_row(t.id, t.status, escape(t.description[:60]))
+    for r in s.reports:
+        detail = f"{r.hours} h · expenses in {', '.join(r.expense_currencies) or '—'}"
+        if r.change_reasons:
+            detail += f" · changes: {'; '.join(r.change_reasons)[:80]}"
+        table.add_row(f"report {r.number} ({r.kind})", r.status, escape(detail))
+    return table
+
+
+def _timeline(s: CaseStatus) -> RenderableType:
+    table = Table(title=f"Timeline (last {min(TIMELINE_ROWS, len(s.timeline))} of {len(s.timeline)})",
+                  title_justify="left")
+    table.add_column("when (UTC)", style="dim", no_wrap=True)
+    table.add_column("stage")
+    table.add_column("event")
+    table.add_column("by", style="dim")
+    for entry in s.timeline[-TIMELINE_ROWS:]:
+        table.add_row(entry.at.astimezone(UTC).strftime("%m-%d %H:%M:%S"), stage_text(entry.stage.value),
+                      escape(entry.event), escape(entry.actor or ""))
+    return table
+
+
+def status_view(s: CaseStatus) -> RenderableType:
+    parts = [p for p in (_header(s), _work(s), _money(s), _timeline(s)) if p is not None]
+    return Panel(Group(*parts), title=f"[bold]Case {s.case_id}[/]", title_align="left",
+                 subtitle=f"{s.history_events} history events", subtitle_align="right")

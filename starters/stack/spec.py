@@ -1,0 +1,103 @@
+"""``temporal-dev.yml``: the description of the local stack, read into a validated model.
+
+Found in the working directory first (a checkout), then beside the installed packages; without a file
+the built-in defaults (the same values) apply, so ``casefac up`` works from any directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from casefac.search_attributes import cli_flags
+
+SPEC_NAME = "temporal-dev.yml"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+AttributeType = Literal["Text", "Keyword", "Int", "Double", "Bool", "Datetime", "KeywordList"]
+
+
+def code_search_attributes() -> dict[str, str]:
+    """The search attributes the code upserts (``casefac.search_attributes``), as ``{name: type}``."""
+    flags = cli_flags()
+    return dict(pair.split("=", 1) for pair in flags[1::2])
+
+
+class TemporalSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ip: str = "127.0.0.1"
+    port: int = 7233
+    ui_port: int = 8233
+    namespace: str = "default"
+    db_filename: Path = Path("temporal.sqlite")
+    log_level: Literal["debug", "info", "warn", "error", "never"] = "warn"
+    search_attributes: dict[str, AttributeType] = code_search_attributes()  # type: ignore[assignment]
+    ui_codec_endpoint: str = "{gateway_url}/codec/{codec_token}"
+
+
+class SandboxSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    port: int = 8300
+    oauth_port: int = 8301
+    state_file: Path = Path("sandbox/state.json")
+
+
+class GatewaySpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    port: int = 8400
+
+
+class WorkerSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServicesSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sandbox: SandboxSpec = SandboxSpec()
+    gateway: GatewaySpec = GatewaySpec()
+    worker: WorkerSpec = WorkerSpec()
+
+
+class StackSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    temporal: TemporalSpec = TemporalSpec()
+    services: ServicesSpec = ServicesSpec()
+
+
+class SpecError(ValueError):
+    """``temporal-dev.yml`` is unreadable, invalid or out of step with the code."""
+
+
+def find_spec(explicit: Path | None = None) -> Path | None:
+    if explicit is not None:
+        return explicit
+    for candidate in (Path.cwd() / SPEC_NAME, REPO_ROOT / SPEC_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_spec(path: Path | None = None) -> StackSpec:
+    """The stack spec from ``path`` (or the one :func:`find_spec` finds), checked against the code."""
+    found = find_spec(path)
+    if found is None:
+        return StackSpec()
+    try:
+        spec = StackSpec.model_validate(yaml.safe_load(found.read_text(encoding="utf-8")) or {})
+    except OSError as exc:
+        raise SpecError(f"cannot read {found}: {exc.strerror}") from exc
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise SpecError(f"{found} is invalid: {exc}") from exc
+    expected = code_search_attributes()
+    if spec.temporal.search_attributes != expected:
+        raise SpecError(f"{found}: temporal.search_attributes {spec.temporal.search_attributes} differ from "
+                        f"casefac/search_attributes.py {expected}; make them equal")
+    return spec

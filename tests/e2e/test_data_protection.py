@@ -1,0 +1,116 @@
+"""What the Temporal server (and whoever operates it) stores about a case: nothing personal in the clear.
+
+A full case runs through the demo path; then its raw history, its visibility record and every log line the
+system wrote are read WITHOUT the codec and searched for the people's names, addresses, locations and words.
+With the codec, the same history decodes, proving the search looked at real data.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload
+
+from casefac.codec import ENCODING, KEY_ID_METADATA
+from casefac.ids import advocate_workflow_id
+from tests.workflow.fakes import ROSTER
+
+from .journey import Words, full_case
+from .world import LogCapture, World
+
+pytestmark = pytest.mark.integration
+
+WORDS = Words(special_terms="Reunión en la parroquia San Cristóbal los martes",
+              task_note="Encontramos a la clienta en la aldea Chicamán",
+              hour_line="Entrevista con testigo Xochitl Ajú", expense_line="Bus a Cobán con la testigo",
+              evaluation="La defensora arriesgó su seguridad", outcome="Asilo concedido a Rosa Ixchel Coc")
+
+
+def sensitive(world: World) -> list[str]:
+    """Every personal or free-text value the case carried, as the people typed it."""
+    defender = ROSTER.get("DEF-GT-001")
+    assert defender is not None
+    request = world.harness.request()  # the same fixture data every case uses
+    return [request.client.full_name, request.client.last_known_location, request.advocate.name,
+            str(request.advocate.email), request.advocate.organization, request.description, defender.name,
+            str(defender.email), *(getattr(WORDS, f) for f in WORDS.__dataclass_fields__)]
+
+
+async def test_nothing_personal_reaches_the_server_or_the_logs_in_the_clear(world: World, logs: LogCapture) -> None:
+    case = await full_case(world, WORDS)
+    secrets = sensitive(world)
+    raw = await world.client()  # no codec: what Temporal itself holds
+    for workflow_id in (case.handle.id, advocate_workflow_id(case.req.advocate.id)):
+        handle = raw.get_workflow_handle(workflow_id)
+        history = await handle.fetch_history()
+        blob = b"".join(e.SerializeToString() for e in history.events)
+        for secret in secrets:
+            assert secret.encode() not in blob, f"{secret!r} in the raw history of {workflow_id}"
+        payloads = [p for e in history.events for p in _payloads(e)]
+        assert payloads, "the history carries payloads"
+        clear = [p for p in payloads if p.metadata.get("encoding") != ENCODING]
+        assert not clear, f"{len(clear)} payloads of {workflow_id} are not encrypted: {clear[0].metadata}"
+        described = await handle.describe()
+        visible = str(described.raw_description) + json.dumps(
+            {k.name: str(v) for k, v in described.typed_search_attributes}, ensure_ascii=False)
+        for secret in secrets:
+            assert secret not in visible, f"{secret!r} visible in {workflow_id}'s description"
+    listing = [w async for w in raw.list_workflows(f"WorkflowId = '{case.handle.id}'")]
+    assert len(listing) == 1
+    attributes = {k.name: v for k, v in listing[0].typed_search_attributes}
+    assert attributes["CaseStage"] == "CLOSED" and attributes["CaseCountry"] == "GT"
+    assert attributes["DefenderId"] == "DEF-GT-001" and attributes["InvoiceStatus"] == "paid"
+    assert all(secret not in str(attributes) for secret in secrets)
+    log_text = logs.text()
+    assert log_text, "the system logged something"
+    for secret in secrets:
+        assert secret not in log_text, f"{secret!r} in the logs"
+
+    # with the codec, everything decodes: the search above looked at real data
+    decoded = await (await world.client(world.converter)).get_workflow_handle(case.handle.id).fetch_history()
+    started = decoded.events[0].workflow_execution_started_event_attributes.input.payloads
+    [case_input] = await world.converter.decode(started)
+    assert case_input["request"]["client"]["full_name"] == secrets[0]
+
+
+async def test_a_payload_from_an_unknown_key_fails_loudly(world: World) -> None:
+    raw = await world.client()
+    handle = raw.get_workflow_handle(world.harness.cases[0].handle.id)
+    history = await handle.fetch_history()
+    payload = history.events[0].workflow_execution_started_event_attributes.input.payloads[0]
+    key_id = payload.metadata[KEY_ID_METADATA].decode()
+    from casefac.codec import EncryptionCodec, PayloadDecryptionError
+    from casefac.keyring import KeyRing
+
+    stranger = EncryptionCodec(KeyRing.generate("another-key"))
+    with pytest.raises(PayloadDecryptionError, match=key_id):
+        await stranger.decode([payload])
+
+
+SEARCH_ATTRIBUTES = "temporal.api.common.v1.SearchAttributes"
+
+
+def _payloads(message: Message) -> list[Payload]:
+    """Every Payload inside a history event (inputs, results, failures, summaries, headers…), except search
+    attributes: those are the visibility index, in the clear by design, and checked on their own above."""
+    found: list[Payload] = []
+    for descriptor, value in message.ListFields():
+        if descriptor.message_type is not None and descriptor.message_type.full_name == SEARCH_ATTRIBUTES:
+            continue
+        repeated = getattr(descriptor, "is_repeated", None)
+        if repeated is None:  # older protobuf runtimes
+            repeated = descriptor.label == descriptor.LABEL_REPEATED
+        items: list[Any] = list(value) if repeated else [value]
+        if descriptor.message_type is not None and descriptor.message_type.GetOptions().map_entry:
+            items = list(value.values())
+        for item in items:
+            if isinstance(item, Payload):
+                found.append(item)
+            elif isinstance(item, Message):
+                found += _payloads(item)
+    return found
+
+
