@@ -45,6 +45,6 @@ def build_activities(settings: Settings, *,
         TaskQueue.MAIN: [roster.load_roster, *main_extra],
         TaskQueue.ESIGN: [esign.send_agreement_envelope, esign.send_contract_envelope, esign.void_envelope,
                           esign.store_signed_documents],
-        TaskQueue.MAIL: [mail.send_mail],
+        TaskQueue.MAIL: [mail.send_mail, mail.send_mails],
         TaskQueue.BILLING: [billing.issue_invoice, billing.void_invoice, billing.pay_defender],
     }

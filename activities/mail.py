@@ -24,9 +24,10 @@ from typing import Any
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.mail_ledger import MailLedger
-from casefac.activity_io import ActivityName, MailReceipt, MailTo, SendMail
+from casefac.activity_io import ActivityName, MailBatch, MailReceipt, MailTo, SendMail
 from casefac.errors import ErrorType, for_status, rejected, retry_after_seconds, unavailable
 from casefac.links import LinkSigner
 from casefac.mail_render import RenderedMail, action_links, mail_language, render_mail
@@ -55,6 +56,26 @@ class MailActivities:
     @activity.defn(name=ActivityName.SEND_MAIL)
     async def send_mail(self, request: SendMail) -> MailReceipt:
         return await asyncio.to_thread(self._send, request)
+
+    @activity.defn(name=ActivityName.SEND_MAILS)
+    async def send_mails(self, batch: MailBatch) -> list[MailReceipt]:
+        """Every message of one notification. Each is idempotent on its own key, so a retry sends only what
+        is missing; one refused message does not stop the others, and the first refusal is raised last."""
+        return await asyncio.to_thread(self._send_all, batch)
+
+    def _send_all(self, batch: MailBatch) -> list[MailReceipt]:
+        receipts: list[MailReceipt] = []
+        failure: ApplicationError | None = None
+        for request in batch.messages:
+            try:
+                receipts.append(self._send(request))
+            except ApplicationError as err:
+                if not err.non_retryable:
+                    raise  # a transient provider problem: retry the batch (sent messages are skipped)
+                failure = failure or err
+        if failure is not None:
+            raise failure
+        return receipts
 
     def _send(self, request: SendMail) -> MailReceipt:
         recorded = self._ledger.message_id(request.idempotency_key)

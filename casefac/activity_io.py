@@ -27,6 +27,7 @@ class ActivityName:
     VOID_ENVELOPE = "esign.void_envelope"
     STORE_SIGNED_DOCUMENTS = "esign.store_documents"
     SEND_MAIL = "mail.send"
+    SEND_MAILS = "mail.send_batch"
     ISSUE_INVOICE = "billing.issue_invoice"
     VOID_INVOICE = "billing.void_invoice"
     PAY_DEFENDER = "billing.pay_defender"
@@ -186,6 +187,13 @@ class SendMail(BaseModel):
     context: dict[str, TemplateValue] = {}
     actions: list[PortalAction] = []
     attachments: Annotated[list[Attachment], Field(max_length=5)] = []
+
+
+class MailBatch(BaseModel):
+    """One notification to several people (each message personal: language, links): one activity, not N."""
+
+    model_config = _frozen
+    messages: Annotated[list[SendMail], Field(min_length=1, max_length=10)]
 
 
 class MailReceipt(BaseModel):

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         InvoiceRef,
         LoadRoster,
         MailKind,
+        MailTo,
         RosterSnapshot,
         SendContractEnvelope,
         StoredDocuments,
@@ -187,20 +188,19 @@ class CaseFacilitationWorkflow(CaseMessages):
 
     async def _remind_contract(self, _n: int) -> None:
         role, _party, what = self._contract_who()
+        recipients: list[tuple[MailTo, list[str]]] = []
         if "advocate" in role:
-            await self._mail(MailKind.CONTRACT_REMINDER, self._to_advocate(), {"what": what},
-                             actions=[] if "Agreement" in what else ["review_contract"])
+            recipients.append((self._to_advocate(), [] if "Agreement" in what else ["review_contract"]))
         if "defender" in role:
-            await self._mail(MailKind.CONTRACT_REMINDER, self._to_defender(), {"what": what},
-                             actions=["review_contract"])
+            recipients.append((self._to_defender(), ["review_contract"]))
         if "staff" in role:
-            await self._mail(MailKind.CONTRACT_REMINDER, self._to_staff(), {"what": what})
+            recipients.append((self._to_staff(), []))
+        await self._mail_many(MailKind.CONTRACT_REMINDER, recipients, {"what": what})
 
     async def _notify_contract_parties(self, kind: MailKind, extra: dict[str, Any] | None = None) -> None:
         ctx = {"revision": self._current.number, **(extra or {})}
-        await self._mail(kind, self._to_advocate(), ctx, actions=["review_contract"])
-        await self._mail(kind, self._to_defender(), ctx, actions=["review_contract"])
-        await self._mail(kind, self._to_staff(), ctx)
+        await self._mail_many(kind, [(self._to_advocate(), ["review_contract"]),
+                                     (self._to_defender(), ["review_contract"]), (self._to_staff(), [])], ctx)
 
     async def _sign_contract(self) -> bool:
         """Send one envelope and follow it; True when all three signed, False when it came back."""
@@ -274,9 +274,9 @@ class CaseFacilitationWorkflow(CaseMessages):
         assert defender is not None
         if not self.s.tasks:
             self.s.tasks = [TaskState(id=t.id, description=t.description) for t in self._current.terms.tasks]
-            await self._mail(MailKind.ASSIGNMENT_STARTED, self._to_defender(),
-                             {"tasks": len(self.s.tasks)}, actions=["update_task", "submit_report"])
-            await self._mail(MailKind.ASSIGNMENT_STARTED, self._to_advocate(), {"tasks": len(self.s.tasks)})
+            await self._mail_many(MailKind.ASSIGNMENT_STARTED,
+                                  [(self._to_defender(), ["update_task", "submit_report"]), (self._to_advocate(), [])],
+                                  {"tasks": len(self.s.tasks)})
         await self._wait(lambda: self._pending_report() is not None,
                          who=lambda: ("defender", defender.id, "submit the hour & expense report"),
                          every=p.report_reminder_every,
@@ -296,8 +296,7 @@ class CaseFacilitationWorkflow(CaseMessages):
             self._set_stage(CaseStage.ASSIGNMENT)
             return
         ctx = {"report_number": report.number, "kind": report.report.kind.value}
-        await self._mail(MailKind.REPORT_RECEIVED, self._to_staff(), ctx)
-        await self._mail(MailKind.REPORT_RECEIVED, self._to_defender(), ctx)
+        await self._mail_many(MailKind.REPORT_RECEIVED, [(self._to_staff(), []), (self._to_defender(), [])], ctx)
         await self._wait(lambda: report.status != "submitted",
                          who=lambda: ("staff", None, f"review report {report.number}"),
                          every=p.report_review_reminder_every, on_remind=self._remind_staff(f"report {report.number}"),
@@ -324,9 +323,9 @@ class CaseFacilitationWorkflow(CaseMessages):
         p = self.policy
         if self.s.evaluation_started_at is None:
             self.s.evaluation_started_at = workflow.now()
-            await self._mail(MailKind.EVALUATION_REQUEST, self._to_advocate(),
-                             actions=["evaluate", "report_outcome"] if self.s.outcome is None else ["evaluate"])
-            await self._mail(MailKind.EVALUATION_REQUEST, self._to_defender(), actions=["evaluate"])
+            await self._mail_many(MailKind.EVALUATION_REQUEST, [
+                (self._to_advocate(), ["evaluate", "report_outcome"] if self.s.outcome is None else ["evaluate"]),
+                (self._to_defender(), ["evaluate"])])
         start = self.s.evaluation_started_at
         self._who = self._evaluation_who
         self._since = start
@@ -360,8 +359,7 @@ class CaseFacilitationWorkflow(CaseMessages):
         for role in ("advocate", "defender"):
             if role not in self.s.evaluations:
                 self._event(f"no evaluation from the {role}")
-        await self._mail(MailKind.CASE_CLOSED, self._to_advocate())
-        await self._mail(MailKind.CASE_CLOSED, self._to_defender())
+        await self._mail_many(MailKind.CASE_CLOSED, [(self._to_advocate(), []), (self._to_defender(), [])])
         self._set_stage(CaseStage.CLOSED)
 
     async def _evaluation_reminders(self, start: datetime) -> None:
@@ -370,10 +368,10 @@ class CaseFacilitationWorkflow(CaseMessages):
         if (len(self.s.evaluations) < 2 and self.s.evaluation_reminders < p.evaluation_reminders_max
                 and now >= start + p.evaluation_reminder_every * (self.s.evaluation_reminders + 1)):
             self.s.evaluation_reminders += 1
-            if "advocate" not in self.s.evaluations:
-                await self._mail(MailKind.EVALUATION_REMINDER, self._to_advocate(), actions=["evaluate"])
-            if "defender" not in self.s.evaluations:
-                await self._mail(MailKind.EVALUATION_REMINDER, self._to_defender(), actions=["evaluate"])
+            late = [(to(), ["evaluate"]) for role, to in (("advocate", self._to_advocate),
+                                                          ("defender", self._to_defender))
+                    if role not in self.s.evaluations]
+            await self._mail_many(MailKind.EVALUATION_REMINDER, late)
         if (self.s.outcome is None and now < start + p.outcome_wait_max
                 and now >= start + p.outcome_reminder_every * (self.s.outcome_reminders + 1)):
             self.s.outcome_reminders += 1
@@ -410,8 +408,6 @@ class CaseFacilitationWorkflow(CaseMessages):
                     inv.status = ref.status
         self._money_changed()
         ctx = {"reason": cancel.reason}
-        await self._mail(MailKind.CASE_CANCELLED, self._to_advocate(), ctx)
-        if self.s.defender is not None:
-            await self._mail(MailKind.CASE_CANCELLED, self._to_defender(), ctx)
-        await self._mail(MailKind.CASE_CANCELLED, self._to_staff(), ctx)
+        told = [self._to_advocate(), *([self._to_defender()] if self.s.defender else []), self._to_staff()]
+        await self._mail_many(MailKind.CASE_CANCELLED, [(to, []) for to in told], ctx)
         self._set_stage(CaseStage.CANCELLED)

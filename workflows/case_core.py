@@ -62,6 +62,7 @@ class CaseCore:
         self._who: Callable[[], Who] | None = None
         self._since: datetime | None = None
         self._version = 0  # bumped on every state change a wait may care about
+        self._money_version = 0  # bumped only when invoices or payouts change: wakes the money collector
         self._cancelling = False
         self._collector_busy = False
         self._mail_tasks: set[asyncio.Task[Any]] = set()

@@ -108,10 +108,10 @@ class CaseMoney(CaseNotices):
         """Dunning for open invoices and reminders for manual payouts, beside whatever stage runs."""
         while not self.s.stage.terminal:
             due = self._next_money_timer()
-            version = self._version
+            version = self._money_version
             timeout = None if due is None else max(due - workflow.now(), timedelta(seconds=1))
             try:
-                await workflow.wait_condition(lambda v=version: self.s.stage.terminal or self._version != v,
+                await workflow.wait_condition(lambda v=version: self.s.stage.terminal or self._money_version != v,
                                               timeout=timeout)
             except TimeoutError:
                 self._collector_busy = True
@@ -168,6 +168,7 @@ class CaseMoney(CaseNotices):
 
     def _money_changed(self) -> None:
         self._version += 1
+        self._money_version += 1
         invoices = self.s.invoices
         if invoices:
             statuses = {i.status for i in invoices}

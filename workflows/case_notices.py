@@ -1,6 +1,5 @@
 """Who the case writes to and how: mail goes out beside the next step, never holding the case up."""
 
-
 from __future__ import annotations
 
 import asyncio
@@ -13,6 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from casefac.activity_io import (
         ActivityName,
         Attachment,
+        MailBatch,
         MailKind,
         MailTo,
         PortalAction,
@@ -28,20 +28,34 @@ from workflows.case_core import CaseCore
 class CaseNotices(CaseCore):
     async def _mail(self, kind: MailKind, to: MailTo, context: dict[str, Any] | None = None, *,
                     actions: list[str] | None = None, attachments: list[Attachment] | None = None) -> None:
-        self.s.mail_seq += 1
+        await self._mail_many(kind, [(to, actions or [])], context, attachments=attachments)
+
+    async def _mail_many(self, kind: MailKind, recipients: list[tuple[MailTo, list[str]]],
+                         context: dict[str, Any] | None = None, *, attachments: list[Attachment] | None = None) -> None:
+        """One notification, one personal message per recipient, one activity for all of them.
+
+        Mail never holds the case up: it goes out beside the next step (its completion then shares a
+        workflow task with other events), and ``_mail_drained`` is awaited before the case closes.
+        """
         ctx = {"case_id": self.req.case_id, "country": self.req.country,
                "advocate_name": self.req.advocate.name,
                "defender_name": self.s.defender.name if self.s.defender else None, **(context or {})}
-        links = [PortalAction(action=a, role=to.role, party_id=to.party_id, case_id=self.req.case_id)  # type: ignore[arg-type]
-                 for a in actions or []]
-        mail = SendMail(idempotency_key=idempotency_key(self._wid, "mail", self.s.mail_seq, kind.value),
-                        kind=kind, case_id=self.req.case_id, to=to, context=ctx, actions=links,
-                        attachments=attachments or [])
-        # Mail never holds the case up: it goes out beside the next step (its completion then shares a
-        # workflow task with other events), and ``_mail_drained`` is awaited before the case closes.
-        task = asyncio.create_task(self._act(
-            ActivityName.SEND_MAIL, mail, None, summary=f"Email {kind.value} to {to.role.value} {to.party_id}",
-            step=f"mail {kind.value}", blocking=False))
+        messages = []
+        for to, actions in recipients:
+            self.s.mail_seq += 1
+            links = [PortalAction(action=a, role=to.role, party_id=to.party_id, case_id=self.req.case_id)  # type: ignore[arg-type]
+                     for a in actions]
+            messages.append(SendMail(idempotency_key=idempotency_key(self._wid, "mail", self.s.mail_seq, kind.value),
+                                     kind=kind, case_id=self.req.case_id, to=to, context=ctx, actions=links,
+                                     attachments=attachments or []))
+        who = ", ".join(f"{m.to.role.value} {m.to.party_id}" for m in messages)
+        if len(messages) == 1:
+            call = self._act(ActivityName.SEND_MAIL, messages[0], None, summary=f"Email {kind.value} to {who}",
+                             step=f"mail {kind.value}", blocking=False)
+        else:
+            call = self._act(ActivityName.SEND_MAILS, MailBatch(messages=messages), None,
+                             summary=f"Email {kind.value} to {who}", step=f"mail {kind.value}", blocking=False)
+        task = asyncio.create_task(call)
         self._mail_tasks.add(task)
         task.add_done_callback(self._mail_tasks.discard)
 

@@ -42,6 +42,8 @@ OPTIONS: dict[str, CallOptions] = {
                                                      _PROVIDER_RETRY),
     ActivityName.SEND_MAIL: CallOptions(TaskQueue.MAIL, timedelta(seconds=30), timedelta(days=1),
                                         _PROVIDER_RETRY),
+    ActivityName.SEND_MAILS: CallOptions(TaskQueue.MAIL, timedelta(minutes=2), timedelta(days=1),
+                                         _PROVIDER_RETRY),
     ActivityName.ISSUE_INVOICE: CallOptions(TaskQueue.BILLING, timedelta(minutes=2), timedelta(days=1),
                                             _PROVIDER_RETRY),
     ActivityName.VOID_INVOICE: CallOptions(TaskQueue.BILLING, timedelta(minutes=1), timedelta(days=1),

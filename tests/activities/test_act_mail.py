@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.mail import MailActivities
-from casefac.activity_io import Attachment, MailKind, MailReceipt, MailTo, PortalAction, SendMail
+from casefac.activity_io import Attachment, MailBatch, MailKind, MailReceipt, MailTo, PortalAction, SendMail
 from casefac.links import LinkSigner
 from casefac.parties import Role
 from casefac.settings import SendGridSettings
@@ -144,6 +144,18 @@ async def test_attachments_are_sent_base64(sendgrid_settings: SendGridSettings, 
     [sent] = outbox(sandbox)
     assert sent["attachments"] == [{"filename": "JIM-2026-0042-r1.ledes", "type": "text/plain",
                                     "disposition": "attachment", "size": len(content)}]
+
+
+async def test_a_batch_sends_each_message_once_and_one_refusal_does_not_stop_the_rest(
+        mail: MailActivities, sandbox: RunningSandbox) -> None:
+    no_address = defender_offer("k:2").model_copy(update={"to": MailTo(role=Role.DEFENDER, party_id="DEF-MX-001")})
+    batch = MailBatch(messages=[defender_offer("k:1"), no_address, defender_offer("k:3")])
+    with pytest.raises(ApplicationError) as caught:
+        await run(mail.send_mails, batch)
+    assert caught.value.type == "MailRecipientMissing" and caught.value.non_retryable
+    assert len(outbox(sandbox)) == 2  # the two good messages went out
+    receipts = await run(mail.send_mails, MailBatch(messages=[defender_offer("k:1"), defender_offer("k:3")]))
+    assert len(receipts) == 2 and len(outbox(sandbox)) == 2  # a retry sends nothing twice
 
 
 async def test_party_without_address_is_rejected(mail: MailActivities) -> None:

@@ -26,7 +26,7 @@ def test_every_activity_is_registered_on_its_queue(tmp_path: Path) -> None:
         TaskQueue.MAIN: [ActivityName.LOAD_ROSTER],
         TaskQueue.ESIGN: [ActivityName.SEND_AGREEMENT_ENVELOPE, ActivityName.SEND_CONTRACT_ENVELOPE,
                           ActivityName.VOID_ENVELOPE, ActivityName.STORE_SIGNED_DOCUMENTS],
-        TaskQueue.MAIL: [ActivityName.SEND_MAIL],
+        TaskQueue.MAIL: [ActivityName.SEND_MAIL, ActivityName.SEND_MAILS],
         TaskQueue.BILLING: [ActivityName.ISSUE_INVOICE, ActivityName.VOID_INVOICE, ActivityName.PAY_DEFENDER],
     }
     assert extra in queues[TaskQueue.MAIN]

@@ -21,6 +21,7 @@ from casefac.activity_io import (
     InvoiceRef,
     IssueInvoice,
     LoadRoster,
+    MailBatch,
     MailReceipt,
     PayDefender,
     RosterSnapshot,
@@ -89,6 +90,10 @@ class FakeProviders:
         self._enter(ActivityName.SEND_MAIL, inp)
         return MailReceipt(message_id=f"msg-{len(self.calls[ActivityName.SEND_MAIL])}")
 
+    @activity.defn(name=ActivityName.SEND_MAILS)
+    async def send_mails(self, batch: MailBatch) -> list[MailReceipt]:
+        return [await self.send_mail(m) for m in batch.messages]
+
     @activity.defn(name=ActivityName.ISSUE_INVOICE)
     async def issue_invoice(self, inp: IssueInvoice) -> InvoiceRef:
         self._enter(ActivityName.ISSUE_INVOICE, inp)
@@ -115,6 +120,6 @@ class FakeProviders:
         return {
             TaskQueue.MAIN: [self.load_roster],
             TaskQueue.ESIGN: [self.send_agreement, self.send_contract, self.void_envelope, self.store_documents],
-            TaskQueue.MAIL: [self.send_mail],
+            TaskQueue.MAIL: [self.send_mail, self.send_mails],
             TaskQueue.BILLING: [self.issue_invoice, self.void_invoice, self.pay_defender],
         }
