@@ -9,6 +9,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from casefac import ledes
     from casefac import search_attributes as sa
     from casefac.activity_io import (
         CONTRACT_SIGNERS,
@@ -335,6 +336,14 @@ class CaseMessages(CaseMoney):
         rules.retry_step(self.req, self.s, msg)
 
     # ----------------------------------------------------------------------------------------- query
+    @workflow.query(name="ledes")
+    def ledes_file(self, report_number: int) -> str | None:
+        """The LEDES 1998B text of an approved, invoiced report (``casefac ledes``), or None."""
+        try:
+            return ledes.render(self._ledes_invoice(report_number))
+        except ValueError:
+            return None
+
     @workflow.query(name="signer")
     def signer(self, role: str) -> SignerView | None:
         """The next signer's recipient details, so a portal "sign" link opens a fresh recipient view."""

@@ -89,19 +89,26 @@ class CaseMoney(CaseNotices):
 
     def _ledes(self, approved: ApprovedReport, ref: InvoiceRef) -> list[Attachment]:
         """The LEDES 1998B file for law-firm e-billing; without it the invoice mail still goes out."""
-        defender = self.s.defender
-        assert defender is not None
-        submitted = next(r for r in self.s.reports if r.number == approved.number)
         try:
-            file = ledes.attachment(ledes.LedesInvoice(
-                case_id=self.req.case_id, invoice_number=ref.number or ref.invoice_id,
-                invoice_date=workflow.now().date(), client_id=self.req.advocate.id, report=submitted.report,
-                approved=approved, hourly_rate=self._current.terms.hourly_rate, timekeeper_id=defender.id,
-                timekeeper_name=defender.name))
+            file = ledes.attachment(self._ledes_invoice(approved.number))
         except ValueError:  # the report and its pricing disagree: never fail the workflow task over a file
             workflow.logger.warning("LEDES not rendered", extra={"case_id": self.req.case_id})
             return []
         return [Attachment(**file._asdict())]
+
+    def _ledes_invoice(self, report_number: int) -> ledes.LedesInvoice:
+        """What a LEDES file of an approved, invoiced report needs (raises ValueError if there is none)."""
+        defender = self.s.defender
+        approved = next((a for a in self.s.approved if a.number == report_number), None)
+        invoice = next((i for i in self.s.invoices if i.report_number == report_number), None)
+        if defender is None or approved is None or invoice is None:
+            raise ValueError(f"report {report_number} is not approved and invoiced")
+        submitted = next(r for r in self.s.reports if r.number == report_number)
+        return ledes.LedesInvoice(
+            case_id=self.req.case_id, invoice_number=invoice.number or invoice.invoice_id,
+            invoice_date=invoice.issued_at.date(), client_id=self.req.advocate.id, report=submitted.report,
+            approved=approved, hourly_rate=self._current.terms.hourly_rate, timekeeper_id=defender.id,
+            timekeeper_name=defender.name)
 
     # ------------------------------------------------------------------------- money in the background
     async def _collect_money(self) -> None:

@@ -1,0 +1,73 @@
+"""Commands about a case's records and the encryption keys: ``ledes`` (the e-billing file of an approved
+report) and ``keys`` (list the key ring, add a key and make it current)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from starters.cli_runtime import connect, console, fail, load_settings, run
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def ledes(
+        case_id: Annotated[str, typer.Argument(help="Case id, e.g. JIM-2026-0042.", show_default=False)],
+        report: Annotated[int, typer.Option(min=1, help="Report number (see `casefac status`).")] = 1,
+        output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: "
+                                                    "<CASE-ID>-report-<N>.ledes.txt).")] = None,
+    ) -> None:
+        """Write the LEDES 1998B file of an approved report, for the Advocate's e-billing system."""
+        from casefac import ledes as ledes_format
+        from starters.cases import case_handle
+
+        settings = load_settings()
+
+        async def go() -> str | None:
+            handle = case_handle(await connect(settings), case_id)
+            return await handle.query("ledes", report, result_type=str | None)  # type: ignore[arg-type]
+
+        text = run(settings, go())
+        if text is None:
+            fail(f"report {report} of case {case_id} is not approved and invoiced yet: no LEDES file")
+        path = output or Path(ledes_format.filename(case_id, report))
+        path.write_bytes(text.encode("ascii"))
+        items = [line for line in text.splitlines()[2:] if line]  # after the format line and the field names
+        console.print(f"[green]✓[/] LEDES 1998B for {case_id} report {report} written to {path} "
+                      f"({len(items)} line items)")
+
+    keys = typer.Typer(help="The payload key ring: rotate keys without breaking running cases.",
+                       no_args_is_help=True)
+    app.add_typer(keys, name="keys")
+
+    @keys.command("list")
+    def list_keys() -> None:
+        """Key ids in the ring and which one encrypts new payloads (never the keys themselves)."""
+        from casefac.keyring import KeyRing, KeyRingError
+
+        settings = load_settings()
+        try:
+            ring = KeyRing.load(settings.keyring_path)
+        except KeyRingError as exc:
+            fail(str(exc))
+        for key_id in sorted(ring.keys):
+            console.print(f"{key_id}{'  (current)' if key_id == ring.current else ''}")
+
+    @keys.command("new")
+    def new_key() -> None:
+        """Add a key and make it current. Old keys stay, so every existing payload still decodes."""
+        from casefac.keyring import KeyRing, KeyRingError
+
+        settings = load_settings()
+        try:
+            ring = KeyRing.load(settings.keyring_path)
+        except KeyRingError as exc:
+            fail(f"{exc} (`casefac up` creates a development key ring; production rings are provisioned)")
+        key_id = ring.add_new_key(make_current=True)
+        ring.save(settings.keyring_path)
+        console.print(f"[green]✓[/] key {key_id} added to {settings.keyring_path} and made current "
+                      f"({len(ring.keys)} keys).")
+        console.print("Restart every worker and the gateway with this ring: until they do, they cannot read "
+                      "what the restarted ones write (webhooks get 503 and are retried; nothing is lost).")
