@@ -60,10 +60,12 @@ class Stack:
 
 
 @asynccontextmanager
-async def running_stack() -> AsyncIterator[Stack]:
-    """Dev server (search attributes registered), one worker per task queue, and a case harness."""
+async def running_stack(converter: DataConverter | None = None) -> AsyncIterator[Stack]:
+    """Dev server (search attributes registered), one worker per task queue with the fake providers, and a
+    case harness. Shared by the portal, browser and CLI tests; ``converter`` defaults to no codec."""
+    converter = converter or data_converter(None)
     env = await WorkflowEnvironment.start_local(dev_server_existing_path=binary("temporal"),
-                                                search_attributes=list(sa.ALL), data_converter=data_converter(None))
+                                                search_attributes=list(sa.ALL), data_converter=converter)
     fakes = FakeProviders()
     queues = fakes.by_queue()
     queues[TaskQueue.MAIN].append(AgreementActivities(CasePolicy()).request_agreement)
