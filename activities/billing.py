@@ -12,7 +12,6 @@ Advocate invoiced at once (or one crashed half-way) would pull each other's line
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ import stripe
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.heartbeat import in_thread
 from casefac.activity_io import (
     ActivityName,
     InvoiceRef,
@@ -86,17 +86,17 @@ class BillingActivities:
         forgot the send key (24 h) is sent again, i.e. a second copy of Stripe's email, never a second
         invoice or charge.
         """
-        return await asyncio.to_thread(self._issue, request)
+        return await in_thread(self._issue, request)
 
     @activity.defn(name=ActivityName.VOID_INVOICE)
     async def void_invoice(self, request: VoidInvoice) -> InvoiceRef:
         """Void an open invoice; already void → unchanged; paid → ``InvoiceAlreadyPaid`` (non-retryable)."""
-        return await asyncio.to_thread(self._void, request)
+        return await in_thread(self._void, request)
 
     @activity.defn(name=ActivityName.PAY_DEFENDER)
     async def pay_defender(self, request: PayDefender) -> TransferRef:
         """A Connect transfer to the Defender's account, at most once per case and report."""
-        return await asyncio.to_thread(self._pay, request)
+        return await in_thread(self._pay, request)
 
     # -- issue ------------------------------------------------------------------------------------
     def _issue(self, request: IssueInvoice) -> InvoiceRef:

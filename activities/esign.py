@@ -14,7 +14,6 @@ outlasts it). The SDK is synchronous, so each activity runs it in a worker threa
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
@@ -47,6 +46,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.documents_html import date_anchor, render_agreement, render_contract, sign_anchor
+from activities.heartbeat import in_thread
 from activities.token_cache import TokenCache
 from casefac.activity_io import (
     CONTRACT_SIGNERS,
@@ -241,20 +241,20 @@ class EsignActivities:
     # -- activities -------------------------------------------------------------------------------
     @activity.defn(name=ActivityName.SEND_AGREEMENT_ENVELOPE)
     async def send_agreement_envelope(self, request: SendAgreementEnvelope) -> EnvelopeRef:
-        return await asyncio.to_thread(self._send_agreement, request)
+        return await in_thread(self._send_agreement, request)
 
     @activity.defn(name=ActivityName.SEND_CONTRACT_ENVELOPE)
     async def send_contract_envelope(self, request: SendContractEnvelope) -> EnvelopeRef:
-        return await asyncio.to_thread(self._send_contract, request)
+        return await in_thread(self._send_contract, request)
 
     @activity.defn(name=ActivityName.VOID_ENVELOPE)
     async def void_envelope(self, request: VoidEnvelope) -> EnvelopeRef:
         """Idempotent: an envelope already voided, completed or declined is left as it is."""
-        return await asyncio.to_thread(self._void, request)
+        return await in_thread(self._void, request)
 
     @activity.defn(name=ActivityName.STORE_SIGNED_DOCUMENTS)
     async def store_signed_documents(self, request: StoreSignedDocuments) -> StoredDocuments:
-        return await asyncio.to_thread(self._store, request)
+        return await in_thread(self._store, request)
 
     # -- implementations (worker thread) ----------------------------------------------------------
     def _send_agreement(self, request: SendAgreementEnvelope) -> EnvelopeRef:

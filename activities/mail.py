@@ -13,7 +13,6 @@ harmless side to err on.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import urllib.error
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from sendgrid import SendGridAPIClient
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.heartbeat import in_thread
 from activities.mail_ledger import MailLedger
 from casefac.activity_io import ActivityName, MailBatch, MailReceipt, MailTo, SendMail
 from casefac.errors import ErrorType, for_status, rejected, retry_after_seconds, unavailable
@@ -55,13 +55,13 @@ class MailActivities:
 
     @activity.defn(name=ActivityName.SEND_MAIL)
     async def send_mail(self, request: SendMail) -> MailReceipt:
-        return await asyncio.to_thread(self._send, request)
+        return await in_thread(self._send, request)
 
     @activity.defn(name=ActivityName.SEND_MAILS)
     async def send_mails(self, batch: MailBatch) -> list[MailReceipt]:
         """Every message of one notification. Each is idempotent on its own key, so a retry sends only what
         is missing; one refused message does not stop the others, and the first refusal is raised last."""
-        return await asyncio.to_thread(self._send_all, batch)
+        return await in_thread(self._send_all, batch)
 
     def _send_all(self, batch: MailBatch) -> list[MailReceipt]:
         receipts: list[MailReceipt] = []

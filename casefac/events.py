@@ -7,13 +7,25 @@ webhook delivered twice changes nothing.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from casefac.parties import Advocate
 
-EventId = Annotated[str, Field(min_length=1, max_length=200)]
+
+def _encodable(value: str) -> str:
+    """Refuse lone surrogates: such text passes as a Python str but can never be serialized again."""
+    value.encode("utf-8")  # UnicodeEncodeError is a ValueError: pydantic reports it as a validation error
+    return value
+
+
+def Text(max_length: int, min_length: int = 0) -> Any:
+    """Provider-supplied text, bounded so one webhook cannot push megabytes into a case's history."""
+    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_encodable)]
+
+
+EventId = Text(200, 1)
 
 
 class EnvelopeEvent(BaseModel):
@@ -22,11 +34,11 @@ class EnvelopeEvent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: EventId
-    envelope_id: Annotated[str, Field(min_length=1, max_length=100)]
+    envelope_id: Text(100, 1)
     kind: Literal["sent", "delivered", "recipient_completed", "recipient_declined", "completed", "declined",
                   "voided"]
-    recipient_id: str | None = None
-    reason: Annotated[str, Field(max_length=2000)] = ""
+    recipient_id: Text(40) | None = None
+    reason: Text(2000) = ""
     at: datetime | None = None
 
 
@@ -36,7 +48,7 @@ class InvoiceEvent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: EventId
-    invoice_id: Annotated[str, Field(min_length=1, max_length=100)]
+    invoice_id: Text(100, 1)
     kind: Literal["paid", "payment_failed", "voided"]
     amount_paid: int | None = None
 
@@ -48,8 +60,8 @@ class MailEvent(BaseModel):
 
     event_id: EventId
     kind: Literal["bounce", "dropped", "blocked", "spamreport"]
-    message_kind: str = ""
-    role: str = ""
+    message_kind: Text(60) = ""
+    role: Text(20) = ""
 
 
 class AgreementRequest(BaseModel):
@@ -57,15 +69,15 @@ class AgreementRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    case_workflow_id: str
-    case_id: str
+    case_workflow_id: Text(60, 1)
+    case_id: Text(30, 1)
     advocate: Advocate
 
 
 class AgreementSigned(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    envelope_id: str
+    envelope_id: Text(100, 1)
     signed_at: datetime
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from casefac.contract import ContractTerms
 from casefac.evaluation import Evaluation, Outcome
 from casefac.money import ExchangeRate, Money
-from casefac.parties import Actor
+from casefac.parties import Actor, PartyId
 from casefac.report import Adjustment, HourExpenseReport
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -29,7 +29,7 @@ class ReviewCase(_Message):
     """Staff accept the case with a Defender, or decline it with a reason."""
 
     decision: Literal["accept", "decline"]
-    defender_id: str | None = None
+    defender_id: PartyId | None = None
     reason: Annotated[str, Field(max_length=2000)] = ""
 
     @model_validator(mode="after")

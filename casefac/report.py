@@ -26,22 +26,22 @@ class HourLine(BaseModel):
 
     date: date
     hours: Annotated[Decimal, Field(gt=0, le=24, multiple_of=Decimal("0.1"))]
-    task_code: str
-    activity_code: str
+    task_code: Annotated[str, Field(max_length=8)]
+    activity_code: Annotated[str, Field(max_length=8)]
     description: Description
 
     @field_validator("task_code")
     @classmethod
     def _task(cls, value: str) -> str:
         if value not in TASK_CODES:
-            raise ValueError(f"unknown UTBMS task code {value!r}")
+            raise ValueError(f"unknown UTBMS task code {value[:8]!r}")
         return value
 
     @field_validator("activity_code")
     @classmethod
     def _activity(cls, value: str) -> str:
         if value not in ACTIVITY_CODES:
-            raise ValueError(f"unknown UTBMS activity code {value!r}")
+            raise ValueError(f"unknown UTBMS activity code {value[:8]!r}")
         return value
 
 
@@ -50,14 +50,14 @@ class ExpenseLine(BaseModel):
 
     date: date
     amount: Money
-    expense_code: str
+    expense_code: Annotated[str, Field(max_length=8)]
     description: Description
 
     @field_validator("expense_code")
     @classmethod
     def _code(cls, value: str) -> str:
         if value not in EXPENSE_CODES:
-            raise ValueError(f"unknown UTBMS expense code {value!r}")
+            raise ValueError(f"unknown UTBMS expense code {value[:8]!r}")
         return value
 
     @field_validator("amount")

@@ -45,8 +45,27 @@ def too_large() -> JSONResponse:
 
 
 def parse_json(body: bytes) -> Any:
-    """``json.loads`` that reports every failure as ``ValueError`` (bad UTF-8 included)."""
+    """``json.loads`` that reports every failure as ``ValueError`` (bad UTF-8, or nesting deep enough to
+    exhaust the parser). Escaped lone surrogates (``"\\ud800"``) decode to text that can never be encoded
+    again; they are replaced, so one odd field cannot turn a whole delivery into a 500 retried forever."""
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError("body is not valid JSON") from exc
+        value = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError("body is not valid JSON text") from exc
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        value = _scrub(value)
+    except RecursionError as exc:
+        raise ValueError("body is nested too deeply") from exc
+    return value
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    return value

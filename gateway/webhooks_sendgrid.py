@@ -66,6 +66,8 @@ def mail_event(event: dict[str, Any]) -> tuple[str, MailEvent] | None:
     become ``blocked`` because the remedy differs (the address exists but refuses us).
     """
     kind = event.get("event")
+    if not isinstance(kind, str):
+        return None
     if kind == "bounce" and event.get("type") == "blocked":
         kind = "blocked"
     if kind not in PROBLEM_EVENTS:

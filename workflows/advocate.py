@@ -73,7 +73,8 @@ class AdvocateWorkflow:
                                           advocate=self.advocate),
                     result_type=EnvelopeRef, task_queue=opts.task_queue,
                     start_to_close_timeout=opts.start_to_close, schedule_to_close_timeout=opts.schedule_to_close,
-                    retry_policy=opts.retry, summary=f"DocuSign Advocate Agreement {self.advocate.id}")
+                    retry_policy=opts.retry, heartbeat_timeout=opts.heartbeat,
+                    summary=f"DocuSign Advocate Agreement {self.advocate.id}")
                 break
             except ActivityError:
                 # The waiting cases escalate on their own timers; retry the envelope after a pause.
@@ -152,6 +153,7 @@ class AdvocateWorkflow:
                          actions=links),
                 task_queue=opts.task_queue, start_to_close_timeout=opts.start_to_close,
                 schedule_to_close_timeout=opts.schedule_to_close, retry_policy=opts.retry,
+                heartbeat_timeout=opts.heartbeat,
                 summary=f"Email {kind.value} to advocate {self.advocate.id}")
         except ActivityError:
             workflow.logger.warning("agreement mail failed", extra={"advocate_id": self.advocate.id,

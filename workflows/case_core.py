@@ -86,7 +86,7 @@ class CaseCore:
                 return await workflow.execute_activity(
                     name, arg, result_type=result_type, task_queue=opts.task_queue,
                     start_to_close_timeout=opts.start_to_close, schedule_to_close_timeout=opts.schedule_to_close,
-                    retry_policy=opts.retry, summary=summary)
+                    retry_policy=opts.retry, heartbeat_timeout=opts.heartbeat, summary=summary)
             except ActivityError as err:
                 cause = err.cause
                 if isinstance(cause, ApplicationError):

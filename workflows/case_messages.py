@@ -255,7 +255,10 @@ class CaseMessages(CaseMoney):
         msg = rules.parse(ReviewReport, payload)
         rules.review_report(self.req, self.s, msg)
         if msg.decision == "approve":
-            self._price(msg)
+            try:
+                self._price(msg)
+            except ValueError:  # e.g. a rate that makes an amount larger than any invoice may be
+                raise ValueError("exchange_rates: these rates put an amount out of range") from None
 
     def _price(self, msg: ReviewReport) -> Any:
         report = next(r for r in self.s.reports if r.number == msg.report_number)

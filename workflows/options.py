@@ -20,6 +20,12 @@ class CallOptions:
     start_to_close: timedelta
     schedule_to_close: timedelta
     retry: RetryPolicy
+    heartbeat: timedelta | None = None
+
+
+#: Provider activities heartbeat while their SDK call runs (``activities.heartbeat``): a dead worker's step
+#: is retried after this, not after the whole start-to-close timeout.
+PROVIDER_HEARTBEAT = timedelta(seconds=20)
 
 
 _PROVIDER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
@@ -33,21 +39,21 @@ OPTIONS: dict[str, CallOptions] = {
     ActivityName.REQUEST_AGREEMENT: CallOptions(TaskQueue.MAIN, timedelta(seconds=30), timedelta(hours=6),
                                                 _LOCAL_RETRY),
     ActivityName.SEND_AGREEMENT_ENVELOPE: CallOptions(TaskQueue.ESIGN, timedelta(minutes=2), timedelta(days=1),
-                                                      _PROVIDER_RETRY),
+                                                      _PROVIDER_RETRY, PROVIDER_HEARTBEAT),
     ActivityName.SEND_CONTRACT_ENVELOPE: CallOptions(TaskQueue.ESIGN, timedelta(minutes=2), timedelta(days=1),
-                                                     _PROVIDER_RETRY),
+                                                     _PROVIDER_RETRY, PROVIDER_HEARTBEAT),
     ActivityName.VOID_ENVELOPE: CallOptions(TaskQueue.ESIGN, timedelta(minutes=1), timedelta(days=1),
-                                            _PROVIDER_RETRY),
+                                            _PROVIDER_RETRY, PROVIDER_HEARTBEAT),
     ActivityName.STORE_SIGNED_DOCUMENTS: CallOptions(TaskQueue.ESIGN, timedelta(minutes=5), timedelta(days=1),
-                                                     _PROVIDER_RETRY),
+                                                     _PROVIDER_RETRY, PROVIDER_HEARTBEAT),
     ActivityName.SEND_MAIL: CallOptions(TaskQueue.MAIL, timedelta(seconds=30), timedelta(days=1),
-                                        _PROVIDER_RETRY),
+                                        _PROVIDER_RETRY, PROVIDER_HEARTBEAT),
     ActivityName.SEND_MAILS: CallOptions(TaskQueue.MAIL, timedelta(minutes=2), timedelta(days=1),
-                                         _PROVIDER_RETRY),
+                                         _PROVIDER_RETRY, PROVIDER_HEARTBEAT),
     ActivityName.ISSUE_INVOICE: CallOptions(TaskQueue.BILLING, timedelta(minutes=2), timedelta(days=1),
-                                            _PROVIDER_RETRY),
+                                            _PROVIDER_RETRY, PROVIDER_HEARTBEAT),
     ActivityName.VOID_INVOICE: CallOptions(TaskQueue.BILLING, timedelta(minutes=1), timedelta(days=1),
-                                           _PROVIDER_RETRY),
+                                           _PROVIDER_RETRY, PROVIDER_HEARTBEAT),
     ActivityName.PAY_DEFENDER: CallOptions(TaskQueue.BILLING, timedelta(minutes=2), timedelta(days=1),
-                                           _PROVIDER_RETRY),
+                                           _PROVIDER_RETRY, PROVIDER_HEARTBEAT),
 }

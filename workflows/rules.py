@@ -27,7 +27,7 @@ from casefac.messages import (
     SubmitReport,
     UpdateTask,
 )
-from casefac.money import EXPONENT
+from casefac.money import EXPONENT, MAX_MINOR
 from casefac.parties import Actor, Role
 from casefac.pricing import missing_rates
 from casefac.roster import eligible
@@ -51,10 +51,18 @@ def parse(model: type[M], payload: Any) -> M:
         return model.model_validate(payload)
     except ValidationError as err:
         problems = []
-        for e in err.errors(include_url=False)[:10]:
-            path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"]).lstrip(".")
-            problems.append(f"{path or 'payload'}: {e['msg']}")
-        raise ValueError("; ".join(problems)) from None
+        for e in err.errors(include_url=False)[:5]:
+            path = "".join(f"[{p}]" if isinstance(p, int) else f".{_clip(str(p), 40)}" for p in e["loc"])
+            problems.append(f"{_clip(path.lstrip('.').strip(), 120) or 'payload'}: {_clip(e['msg'], 200)}")
+        raise ValueError(_clip("; ".join(problems), MAX_MESSAGE)) from None
+
+
+#: A refusal names the field and the rule; it never echoes a hostile input back at length.
+MAX_MESSAGE = 1000
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _require(condition: bool, message: str) -> None:
@@ -156,6 +164,11 @@ def submit_report(req: CaseRequest, state: CaseState, msg: SubmitReport, today: 
         per_day[line.date] = per_day.get(line.date, 0) + line.hours  # type: ignore[operator]
     for day, hours in per_day.items():
         _require(hours <= MAX_HOURS_PER_DAY, f"hours: {hours} hours on {day} is more than a day holds")  # type: ignore[operator]
+    totals: dict[str, int] = {}
+    for exp in msg.report.expenses:
+        totals[exp.amount.currency] = totals.get(exp.amount.currency, 0) + exp.amount.amount
+    for currency, amount in totals.items():
+        _require(amount <= MAX_MINOR, f"expenses: the {currency} expenses add up to more than a case can bill")
     for i, exp in enumerate(msg.report.expenses):
         _require(opened <= exp.date <= today,
                  f"expenses[{i}].date: must be between the case's opening ({opened}) and today ({today})")
