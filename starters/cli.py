@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import typer
 
-from starters.commands import cases, demo, records, services, views
+from starters.commands import bench, cases, demo, records, services, views
 
 app = typer.Typer(
     name="casefac",
@@ -28,6 +28,7 @@ cases.register(app)
 views.register(app)
 services.register(app)
 demo.register(app)
+bench.register(app)
 records.register(app)
 
 
