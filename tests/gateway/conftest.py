@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -22,19 +21,16 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from casefac.codec import EncryptionCodec
 from casefac.converter import data_converter
 from casefac.keyring import KeyRing
-from casefac.settings import DocuSignSettings, GatewaySettings, SendGridSettings, Settings, StripeSettings
+from casefac.settings import Settings
 from gateway.app import create_app
 from tests.conftest import binary
 from tests.gateway.gateway_kit import (
-    CODEC_TOKEN,
-    DOCUSIGN_KEYS,
-    STRIPE_SECRET,
     TASK_QUEUE,
-    UI_ORIGIN,
     GatewayFactory,
     Recorder,
     SendGridKey,
     StartRecorder,
+    gateway_settings,
 )
 
 
@@ -80,17 +76,7 @@ async def temporal_client(temporal_env: WorkflowEnvironment) -> AsyncIterator[Cl
 
 @pytest.fixture
 def settings(tmp_path: Path, sendgrid_key: SendGridKey, keyring: KeyRing) -> Settings:
-    ring_file = tmp_path / "keyring.json"
-    keyring.save(ring_file)
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings init option
-        data_dir=tmp_path,
-        keyring_file=ring_file,
-        docusign=DocuSignSettings(connect_hmac_keys=[SecretStr(k) for k in DOCUSIGN_KEYS]),
-        stripe=StripeSettings(webhook_secret=SecretStr(STRIPE_SECRET), webhook_tolerance_seconds=300),
-        sendgrid=SendGridSettings(webhook_public_key=sendgrid_key.public_b64),
-        gateway=GatewaySettings(codec_token=SecretStr(CODEC_TOKEN), ui_origin=UI_ORIGIN),
-    )
+    return gateway_settings(tmp_path, sendgrid_key, keyring)
 
 
 @pytest.fixture

@@ -14,16 +14,19 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from temporalio import workflow
 from temporalio.client import WorkflowHandle
 
 from casefac.events import EnvelopeEvent, InvoiceEvent, MailEvent, Signal
+from casefac.keyring import KeyRing
+from casefac.settings import DocuSignSettings, GatewaySettings, SendGridSettings, Settings, StripeSettings
 
 PROBE = "probe"
 TASK_QUEUE = "gateway-tests"
@@ -209,3 +212,18 @@ def sendgrid_event(event: str, case_id: str | None, sg_event_id: str, **extra: A
     if case_id is not None:
         base["case_id"] = case_id
     return base | extra
+
+
+def gateway_settings(data_dir: Path, sendgrid_key: SendGridKey, keyring: KeyRing) -> Settings:
+    """Settings whose webhook secrets, keys and codec token match what these kits sign and send."""
+    ring_file = data_dir / "keyring.json"
+    keyring.save(ring_file)
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings init option
+        data_dir=data_dir,
+        keyring_file=ring_file,
+        docusign=DocuSignSettings(connect_hmac_keys=[SecretStr(k) for k in DOCUSIGN_KEYS]),
+        stripe=StripeSettings(webhook_secret=SecretStr(STRIPE_SECRET), webhook_tolerance_seconds=300),
+        sendgrid=SendGridSettings(webhook_public_key=sendgrid_key.public_b64),
+        gateway=GatewaySettings(codec_token=SecretStr(CODEC_TOKEN), ui_origin=UI_ORIGIN),
+    )
