@@ -124,7 +124,7 @@ class CaseRun:
         self.enter("the Advocate completes the contract")
         await parties.complete_contract(self)
         self.enter("the Defender approves the contract")
-        status = await self.until(lambda s: s.advocate_completed and s.contract is not None, "the Advocate's revision")
+        await self.until(lambda s: s.advocate_completed and s.contract is not None, "the Advocate's revision")
         await parties.approve_contract(self)
         self.enter("staff approve the contract")
         status = await self.until(lambda s: s.contract is not None and "defender" in s.contract.approvals,

@@ -26,7 +26,6 @@ from casefac.evaluation import Evaluation, Outcome, OutcomeResult
 from casefac.messages import (
     ApproveContract,
     EditContract,
-    Receipt,
     ReportOutcome,
     RespondToAssignment,
     SubmitEvaluation,
@@ -231,5 +230,3 @@ class PortalPartiesBench:
 def parties_for(run: CaseRun) -> Parties:
     return PortalPartiesBench(run) if run.world.parties == "portal" else UpdateParties()
 
-
-__all__ = ["Parties", "PartyFailed", "Receipt", "parties_for"]

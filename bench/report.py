@@ -208,6 +208,10 @@ def _details(result: BenchResult, console: Console) -> None:
             for kind, per, queued, queued_p95, running in found.rows():
                 waits.add_row(f"{phase}{kind}", f"{per:.1f}", _ms(queued), _ms(queued_p95), _ms(running))
         console.print(waits)
+        case_waits, base_waits = result.waits
+        _line(console, "history size", f"case {case_waits.mean_bytes / 1024:.0f} KiB · baseline "
+              f"{base_waits.mean_bytes / 1024:.0f} KiB (mean serialized history, payloads encrypted; what the "
+              "server writes and a replay reads)")
     for provider, values in sorted(result.webhooks.items()):
         _line(console, f"webhooks ({provider})", f"created → delivered to the gateway: p50 "
               f"{_ms(percentile(values, 50))} · p95 {_ms(percentile(values, 95))} ({len(values)} deliveries)")

@@ -71,6 +71,8 @@ WAIT_SAMPLE = 30
 
 
 class Lifecycle(Protocol):
+    """A case run or a baseline run: ``step`` names where it is, so a failure says where it failed."""
+
     step: str
 
     async def run(self) -> object: ...
@@ -108,11 +110,13 @@ async def run_phase(stats: PhaseStats, make: Callable[[int], Lifecycle], label: 
 
 
 def _describe(stats: PhaseStats) -> str:
+    """The progress bar's label: the phase, and its failures as soon as there are any."""
     failed = f" [red]{stats.failed} failed[/]" if stats.failed else ""
     return f"{stats.name:<8}{failed}"
 
 
 def _measured(workflow_id: str, measured: int) -> bool:
+    """A measured lifecycle's case or Advocate id (the warm-up, number 0, is left out of every figure)."""
     number = workflow_id.rsplit("-", 1)[-1]
     return number.isdigit() and CASE_NUMBER_BASE < int(number) <= CASE_NUMBER_BASE + measured
 
@@ -198,7 +202,7 @@ async def _warm_up(world: BenchWorld, console: Console) -> Shape:
     with console.status("warm-up case (not measured)…", spinner="dots"):
         try:
             async with asyncio.timeout(world.step_timeout * 4):
-                await run.run()
+                final = await run.run()
         except Exception as exc:
             raise BenchAborted(f"the warm-up case {run.case_id} failed at '{run.step}': "
                                f"{type(exc).__name__}: {exc}") from exc
@@ -207,7 +211,8 @@ async def _warm_up(world: BenchWorld, console: Console) -> Shape:
             advocate_workflow_id(run.request.advocate.id)).fetch_history()
     shape = shape_of(case_history, advocate_history)
     console.print(f"  [green]✓[/] warm-up case {run.case_id} closed in {time.perf_counter() - began:.1f} s "
-                  f"({len(case_history.events)} history events): {shape.describe()}")
+                  f"({len(case_history.events)} history events; its status query answers "
+                  f"{len(final.model_dump_json()) / 1024:.1f} KiB of JSON): {shape.describe()}")
     baseline = BaselineRun(world.client, shape.plan, 0, PhaseStats("warm-up", 1, 1), world.step_timeout)
     try:
         async with asyncio.timeout(world.step_timeout * 4):

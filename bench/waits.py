@@ -36,9 +36,11 @@ class Waits:
     running: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     scheduled: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     histories: int = 0
+    history_bytes: list[int] = field(default_factory=list)  # serialized size of each history (payloads encrypted)
 
     def add(self, history: WorkflowHistory) -> None:
         self.histories += 1
+        self.history_bytes.append(sum(e.ByteSize() for e in history.events))
         by_id = {e.event_id: e for e in history.events}
         names: dict[int, str] = {}
         for event in history.events:
@@ -64,6 +66,10 @@ class Waits:
                 started = by_id.get(event.workflow_task_completed_event_attributes.started_event_id)
                 if started is not None:
                     self.running[WORKFLOW_TASK].append(_seconds(event) - _seconds(started))
+
+    @property
+    def mean_bytes(self) -> float:
+        return _mean([float(b) for b in self.history_bytes])
 
     def rows(self) -> list[tuple[str, float, float, float, float]]:
         """(kind, per history, queued mean, queued p95, running mean), the busiest kinds first."""

@@ -35,6 +35,8 @@ def bench(
     """Run N full case lifecycles and N baseline lifecycles at concurrency C; print the figures and the targets.
 
     Exit 1 if any lifecycle failed (or could not start); missed performance targets are reported, not fatal.
+    The private stack lives in a temporary directory under $TMPDIR (TMPDIR=/dev/shm keeps the dev server's
+    SQLite file in memory). See bench/README.md.
     """
     from bench.run import BenchConfig, run_bench
     from starters.cli_runtime import run
