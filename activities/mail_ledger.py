@@ -1,15 +1,17 @@
 """A small SQLite ledger of mails sent, keyed by idempotency key: SendGrid has no idempotency key of its own.
 
-One connection per call: activities run in worker threads, and SQLite's own locking (WAL, busy timeout)
-is enough for a few mails a second. The ledger is local to the worker's disk: with mail workers on several
-machines, put it on storage they share, or run one mail worker.
+One connection per worker thread, kept open: activities run in worker threads, and SQLite's own locking
+(WAL, busy timeout) serializes them. Opening a connection per call cost more than the query under load.
+The ledger is local to the worker's disk: with mail workers on several machines, put it on storage they
+share, or run one mail worker.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +28,7 @@ CREATE TABLE IF NOT EXISTS sent (
 class MailLedger:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._local = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -45,5 +48,10 @@ class MailLedger:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=10)) as db, db:
+        """This thread's connection, in a transaction committed on success and rolled back on error."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=10)
+            self._local.db = db
+        with db:
             yield db

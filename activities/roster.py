@@ -24,6 +24,8 @@ class RosterActivities:
 
     def __init__(self, roster_file: Path) -> None:
         self._roster_file = roster_file
+        self._parsed: tuple[tuple[int, int], Roster] | None = None
+
 
     @activity.defn(name=ActivityName.LOAD_ROSTER)
     async def load_roster(self, request: LoadRoster) -> RosterSnapshot:
@@ -32,12 +34,24 @@ class RosterActivities:
         return RosterSnapshot(defenders=defenders)
 
     def read(self) -> Roster:
+        """The parsed roster, re-parsed only when the file changed (size or mtime).
+
+        Every case loads the roster at least once; parsing YAML and validating every Defender each
+        time was a measurable share of the worker's CPU under load. Staff edit the file in place,
+        which changes its mtime, so an edit is picked up by the next activity.
+        """
         try:
+            stat = self._roster_file.stat()
+            version = (stat.st_mtime_ns, stat.st_size)
+            if self._parsed is not None and self._parsed[0] == version:
+                return self._parsed[1]
             text = self._roster_file.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise rejected(ErrorType.ROSTER_INVALID, f"roster file not found: {self._roster_file.name}") from None
         try:
-            return parse_roster(text)
+            roster = parse_roster(text)
+            self._parsed = (version, roster)
+            return roster
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -33,7 +33,8 @@ async def serve(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
     client = await connect_client(settings, identity=IDENTITY)
     worker = Worker(client, task_queue=BASELINE_QUEUE, workflows=[BaselineWorkflow], activities=[noop],
-                    workflow_runner=workflow_runner(), graceful_shutdown_timeout=GRACEFUL_SHUTDOWN)
+                    workflow_runner=workflow_runner(),
+                    graceful_shutdown_timeout=GRACEFUL_SHUTDOWN)
     await run_workers([worker], stop)
 
 

@@ -99,8 +99,8 @@ def print_header(config: BenchConfig, console: Console) -> None:
                             "quadratic over a run); --sandbox-file keeps it"),
         "SendGrid processed/delivered events " + (
             "posted to the gateway (--sendgrid-events)" if config.sendgrid_events or config.sandbox_file else
-            "not posted: the gateway drops them, and the sandbox's one sequential webhook queue would hold the "
-            "DocuSign and Stripe events behind them; --sendgrid-events posts them"),
+            "not posted: production subscribes only to the events the gateway acts on (bounce, dropped, spam "
+            "report); --sendgrid-events posts them"),
         "baseline: a bare workflow on its own task queue and worker process, same server, converter and codec, with "
         "the measured case's numbers of activities, signals and updates (no-op bodies)",
         "order: warm-up case + baseline (not measured), baseline phase, case phase",
@@ -142,7 +142,10 @@ def print_result(result: BenchResult, console: Console) -> None:
     _line(console, "history events per case", f"mean {hist.mean:.1f} · max {hist.max} (case workflow, "
           f"{len(hist.case_events)} cases) · Advocate entity mean {hist.advocate_mean:.1f} · baseline workflow mean "
           f"{hist.baseline_mean:.1f}")
-    _line(console, "worker peak RSS", f"{_mib(result.rss.get('worker'))} (casefac worker, VmHWM) · baseline worker "
+    workers = [name for name in result.rss if name.startswith("worker")]
+    peaks = " + ".join(f"{_mib(result.rss.get(name))} ({name.removeprefix('worker-') or name})"
+                       for name in workers) if len(workers) > 1 else _mib(result.rss.get(workers[0] if workers else ""))
+    _line(console, "worker peak RSS", f"{peaks} (casefac worker, VmHWM) · baseline worker "
           f"{_mib(result.rss.get('baseline-worker'))}")
     replay = result.replay
     if replay is not None and replay.error is None:

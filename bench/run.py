@@ -231,8 +231,7 @@ async def measure(stack: BenchStack, config: BenchConfig, console: Console, bega
                            parties=config.parties, step_timeout=config.step_timeout)
         shape = await _warm_up(world, console)
         plan: BaselinePlan = shape.plan
-        pids = {name: child.pid for name in ("temporal", "worker", "gateway", "sandbox", "baseline-worker")
-                if (child := stack.child(name)).pid is not None}
+        pids = {child.name: child.pid for child in stack.children if child.pid is not None}
         console.print(f"  [dim]data dir {stack.plan.data_dir} ({filesystem(stack.plan.data_dir)}; the dev server's "
                       "SQLite file is there: set TMPDIR to move it)[/]", soft_wrap=True)
         console.print(f"  [dim]pids (to profile: py-spy record -p <pid>): "
@@ -305,3 +304,4 @@ async def run_bench(config: BenchConfig, console: Console) -> int:
         config.json_out.write_text(json.dumps(result.as_json(), indent=2, default=str), encoding="utf-8")
         console.print(f"[dim]figures written to {config.json_out}[/]")
     return 0 if result.cases.failed == 0 and result.baseline.failed == 0 else 1
+

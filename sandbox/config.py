@@ -55,6 +55,10 @@ class SandboxConfig(BaseSettings):
     webhook_retry_base_seconds: float = 0.5
     webhook_retry_max_seconds: float = 60.0
     webhook_timeout_seconds: float = 5.0
+    #: Deliveries in flight at once (each delivery has at most one attempt in flight). Real providers
+    #: deliver concurrently and promise no order; 1 sends first attempts in enqueue order (a failed
+    #: delivery still waits out its backoff while later ones go).
+    webhook_concurrency: int = Field(default=16, ge=1)
     state_file: Path | None = None
 
     @property

@@ -1,8 +1,12 @@
 """Signed webhook delivery with exponential redelivery, like the real providers.
 
-Each delivery is stored in the state (so pending ones survive a restart). A single
-background task sends due deliveries; a non-2xx answer or a connection error schedules
-another attempt, so a gateway answering 503 while Temporal is down gets the event later.
+Each delivery is stored in the state (so pending ones survive a restart). A background pump
+starts due deliveries concurrently, up to ``webhook_concurrency`` at once and at most one attempt
+per delivery, as the real providers do (they promise no order either, which the receivers must
+and do tolerate). A non-2xx answer or a connection error schedules another attempt, so a gateway
+answering 503 while Temporal is down gets the event later. Delivering one at a time would make
+every webhook wait behind the slowest one in front of it: under load that queue, not the
+receiver, set the signing and payment latency.
 The payload is fixed at enqueue time (Stripe event id, DocuSign ``generatedDateTime``
 stay stable); only signatures, timestamps and DocuSign's ``retryCount`` change per attempt.
 """
@@ -98,20 +102,43 @@ class WebhookDispatcher:
     # -- pump --------------------------------------------------------------------------
     async def _pump(self) -> None:
         assert self._wake is not None
-        async with httpx.AsyncClient(timeout=self.config.webhook_timeout_seconds) as client:
-            while True:
-                self._wake.clear()
-                now = time.time()
-                pending = [d for d in self.state.table("deliveries").values() if d["pending"]]
-                due = sorted((d for d in pending if d["next_attempt_at"] <= now), key=lambda d: d["seq"])
-                for delivery in due:
-                    await self._attempt(client, delivery)
-                pending = [d for d in self.state.table("deliveries").values() if d["pending"]]
-                timeout = None
-                if pending:
-                    timeout = max(0.0, min(d["next_attempt_at"] for d in pending) - time.time())
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+        in_flight: set[str] = set()
+        tasks: set[asyncio.Task[None]] = set()
+        slots = asyncio.Semaphore(self.config.webhook_concurrency)
+        limits = httpx.Limits(max_connections=self.config.webhook_concurrency)
+        async with httpx.AsyncClient(timeout=self.config.webhook_timeout_seconds, limits=limits) as client:
+            try:
+                while True:
+                    self._wake.clear()
+                    now = time.time()
+                    waiting = [
+                        d for d in self.state.table("deliveries").values() if d["pending"] and d["id"] not in in_flight
+                    ]
+                    due = sorted((d for d in waiting if d["next_attempt_at"] <= now), key=lambda d: d["seq"])
+                    for delivery in due:
+                        in_flight.add(delivery["id"])
+                        task = asyncio.create_task(self._attempt_in_slot(client, slots, delivery, in_flight))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                    later = [d["next_attempt_at"] for d in waiting if d["next_attempt_at"] > now]
+                    timeout = max(0.0, min(later) - time.time()) if later else None
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _attempt_in_slot(
+        self, client: httpx.AsyncClient, slots: asyncio.Semaphore, delivery: dict[str, Any], in_flight: set[str]
+    ) -> None:
+        """One attempt once a slot is free; then wake the pump so a rescheduled retry gets its timer."""
+        try:
+            async with slots:
+                await self._attempt(client, delivery)
+        finally:
+            in_flight.discard(delivery["id"])
+            self.wake()
 
     async def _attempt(self, client: httpx.AsyncClient, delivery: dict[str, Any]) -> None:
         body, headers = self._render(delivery)

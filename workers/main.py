@@ -2,8 +2,10 @@
 
 One ``Worker`` per task queue from ``build_activities``: the workflows and Temporal-only activities on
 ``TaskQueue.MAIN``, each provider on its own queue so its quota can be enforced server-side
-(:mod:`workers.limits`). SIGINT/SIGTERM stop polling, give running activities a grace period to finish
-and then exit 0; a case never depends on a worker staying up, so a stop at any point is safe.
+(:mod:`workers.limits`). A process runs everything or one side (:class:`workers.roles.WorkerRole`);
+``casefac up`` runs one process per side. SIGINT/SIGTERM stop polling, give running activities a grace
+period to finish and then exit 0; a case never depends on a worker staying up, so a stop at any point is
+safe.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from casefac.settings import Settings
 from casefac.temporal_client import connect_client
 from workers.limits import queue_rate_limits
 from workers.logs import configure_logging
+from workers.roles import WorkerRole
 from workers.runner import workflow_runner
 from workflows.advocate import AdvocateWorkflow
 from workflows.case import CaseFacilitationWorkflow
@@ -39,13 +42,16 @@ GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 IDENTITY = "casefac-worker"
 
 
-def build_workers(client: Client, settings: Settings) -> list[Worker]:
+def build_workers(client: Client, settings: Settings, role: WorkerRole = WorkerRole.ALL) -> list[Worker]:
     """One worker per task queue, with the queue's rate limit; workflows only on ``TaskQueue.MAIN``."""
-    activities = build_activities(settings, main_extra=[AgreementActivities(settings.policy).request_agreement])
     limits = queue_rate_limits(settings)
+    if not role.runs_activities:
+        return [Worker(client, task_queue=TaskQueue.MAIN, workflows=list(WORKFLOWS),
+                       workflow_runner=workflow_runner(), graceful_shutdown_timeout=GRACEFUL_SHUTDOWN)]
+    activities = build_activities(settings, main_extra=[AgreementActivities(settings.policy).request_agreement])
     return [
         Worker(client, task_queue=queue, activities=acts,
-               workflows=list(WORKFLOWS) if queue == TaskQueue.MAIN else [],
+               workflows=list(WORKFLOWS) if queue == TaskQueue.MAIN and role.runs_workflows else [],
                workflow_runner=workflow_runner(),
                max_task_queue_activities_per_second=limits.get(queue),
                graceful_shutdown_timeout=GRACEFUL_SHUTDOWN)
@@ -66,7 +72,7 @@ async def run_workers(workers: Sequence[Worker], stop: asyncio.Event) -> None:
         raise failures[0]
 
 
-async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+async def serve(settings: Settings, stop: asyncio.Event | None = None, role: WorkerRole = WorkerRole.ALL) -> None:
     """Connect and run until SIGINT/SIGTERM (or ``stop``); the entry point of the worker process."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -74,23 +80,25 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread / not POSIX
             loop.add_signal_handler(sig, stop.set)
     client = await connect_client(settings, identity=IDENTITY)
-    workers = build_workers(client, settings)
+    workers = build_workers(client, settings, role)
     limits = queue_rate_limits(settings)
     for w in workers:
         rate = limits.get(w.task_queue)
-        log.info("polling %s (%s)", w.task_queue, f"{rate:.3f} activities/s" if rate else "no rate limit")
+        what = "workflows" if not role.runs_activities else (
+            f"{rate:.3f} activities/s" if rate else "no rate limit")
+        log.info("polling %s (%s, role %s)", w.task_queue, what, role.value)
     log.info("worker connected to %s namespace %s (%s mode)", settings.temporal.address,
              settings.temporal.namespace, settings.mode)
     await run_workers(workers, stop)
     log.info("worker stopped")
 
 
-def main(settings: Settings | None = None) -> None:
+def main(settings: Settings | None = None, role: WorkerRole = WorkerRole.ALL) -> None:
     """Run the worker; failures that need a person (no key ring, no Temporal) end in one line, exit 1."""
     configure_logging()
     settings = settings or Settings()
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(serve(settings, role=role))
     except KeyRingError as exc:
         log.error("%s", exc)
         sys.exit(1)

@@ -51,6 +51,9 @@ with workflow.unsafe.imports_passed_through():
 from workflows.case_core import FAILED, CaseCancelled, ContinueAsNewNow, Who
 from workflows.case_messages import CaseMessages
 
+#: ``workflow.patched`` id: the signed contract is archived beside the Assignment stage, not before it.
+STORE_DOCUMENTS_BESIDE_PATCH = "store-documents-beside"
+
 
 @workflow.defn(name="CaseFacilitationWorkflow")
 class CaseFacilitationWorkflow(CaseMessages):
@@ -81,12 +84,12 @@ class CaseFacilitationWorkflow(CaseMessages):
             await self._cancel_case()
         except ContinueAsNewNow:
             await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._collector_busy
-                                          and self._mail_drained())
+                                          and self._beside_done())
             self.s.runs += 1
             workflow.continue_as_new(CaseInput(request=self.req, policy=self.policy, state=self.s))
         await workflow.wait_condition(lambda: collector.done() or not self._collector_busy)
         collector.cancel()
-        await workflow.wait_condition(lambda: workflow.all_handlers_finished() and self._mail_drained())
+        await workflow.wait_condition(lambda: workflow.all_handlers_finished() and self._beside_done())
         workflow.logger.info("case finished", extra={"case_id": self.req.case_id, "stage": self.s.stage.value})
         return self.status()
 
@@ -237,13 +240,12 @@ class CaseFacilitationWorkflow(CaseMessages):
                              on_remind=lambda _n, r=signer: self._ask_to_sign(r, MailKind.SIGNATURE_REMINDER),
                              escalate_after=p.signature_escalate_after, on_escalate=self._escalate("signature"))
         if envelope.status == "completed":
-            docs = await self._act(
-                ActivityName.STORE_SIGNED_DOCUMENTS,
-                StoreSignedDocuments(case_id=self.req.case_id, envelope_id=envelope.envelope_id,
-                                     label=f"contract-r{rev.number}"),
-                StoredDocuments, summary=f"Signed contract {self.req.case_id} · revision {rev.number}",
-                step="store signed contract")
-            envelope.documents_uri = docs.combined_uri
+            if workflow.patched(STORE_DOCUMENTS_BESIDE_PATCH):
+                # The Defender starts work now; archiving the signed PDFs runs beside (a failure there is
+                # flagged for staff, and the case does not close before it has finished).
+                self._beside(self._store_signed_contract(envelope, rev.number, blocking=False))
+            else:  # cases started before the patch stored the documents first (replay)
+                await self._store_signed_contract(envelope, rev.number, blocking=True)
             self._event(f"contract revision {rev.number} signed by all three")
             await self._notify_contract_parties(MailKind.CONTRACT_SIGNED)
             self._set_stage(CaseStage.ASSIGNMENT)
@@ -253,6 +255,16 @@ class CaseFacilitationWorkflow(CaseMessages):
         self._event(f"contract envelope {envelope.status}; back to editing")
         await self._notify_contract_parties(MailKind.CONTRACT_RETURNED, {"reason": self._envelope_reason})
         return False
+
+    async def _store_signed_contract(self, envelope: EnvelopeState, revision: int, *, blocking: bool) -> None:
+        docs = await self._act(
+            ActivityName.STORE_SIGNED_DOCUMENTS,
+            StoreSignedDocuments(case_id=self.req.case_id, envelope_id=envelope.envelope_id,
+                                 label=f"contract-r{revision}"),
+            StoredDocuments, summary=f"Signed contract {self.req.case_id} · revision {revision}",
+            step="store signed contract", blocking=blocking)
+        if docs is not FAILED:
+            envelope.documents_uri = docs.combined_uri
 
     def _next_signer(self) -> Role | None:
         assert self.s.envelope is not None

@@ -16,7 +16,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from casefac import search_attributes as sa
-    from casefac.activity_io import MailKind, MailTo
+    from casefac.activity_io import MailKind, MailTo, SendMail
     from casefac.case import CaseStage
     from casefac.contract import ContractRevision
     from casefac.state import (
@@ -65,7 +65,9 @@ class CaseCore:
         self._money_version = 0  # bumped only when invoices or payouts change: wakes the money collector
         self._cancelling = False
         self._collector_busy = False
-        self._mail_tasks: set[asyncio.Task[Any]] = set()
+        self._beside_tasks: set[asyncio.Task[Any]] = set()
+        self._outbox: list[tuple[MailKind, list[SendMail]]] = []  # notices of this workflow task, not yet sent
+        self._outbox_flush_queued = False
         self._envelope_reason = ""
 
     @property

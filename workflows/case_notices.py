@@ -24,6 +24,9 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.case_core import CaseCore
 
+#: ``workflow.patched`` id: every notice of one workflow task in one mail activity.
+MAIL_OUTBOX_PATCH = "mail-outbox"
+
 
 class CaseNotices(CaseCore):
     async def _mail(self, kind: MailKind, to: MailTo, context: dict[str, Any] | None = None, *,
@@ -32,10 +35,13 @@ class CaseNotices(CaseCore):
 
     async def _mail_many(self, kind: MailKind, recipients: list[tuple[MailTo, list[str]]],
                          context: dict[str, Any] | None = None, *, attachments: list[Attachment] | None = None) -> None:
-        """One notification, one personal message per recipient, one activity for all of them.
+        """One notification, one personal message per recipient.
 
         Mail never holds the case up: it goes out beside the next step (its completion then shares a
-        workflow task with other events), and ``_mail_drained`` is awaited before the case closes.
+        workflow task with other events), and ``_beside_done`` is awaited before the case closes. Every
+        notification of one workflow task goes out in ONE activity (the outbox): a stage change usually
+        writes two or three at once, and each activity costs the server a dispatch, a poll and a workflow
+        task. Cases started before the outbox existed keep one activity per notification (replay).
         """
         ctx = {"case_id": self.req.case_id, "country": self.req.country,
                "advocate_name": self.req.advocate.name,
@@ -48,19 +54,42 @@ class CaseNotices(CaseCore):
             messages.append(SendMail(idempotency_key=idempotency_key(self._wid, "mail", self.s.mail_seq, kind.value),
                                      kind=kind, case_id=self.req.case_id, to=to, context=ctx, actions=links,
                                      attachments=attachments or []))
-        who = ", ".join(f"{m.to.role.value} {m.to.party_id}" for m in messages)
-        if len(messages) == 1:
-            call = self._act(ActivityName.SEND_MAIL, messages[0], None, summary=f"Email {kind.value} to {who}",
-                             step=f"mail {kind.value}", blocking=False)
-        else:
-            call = self._act(ActivityName.SEND_MAILS, MailBatch(messages=messages), None,
-                             summary=f"Email {kind.value} to {who}", step=f"mail {kind.value}", blocking=False)
-        task = asyncio.create_task(call)
-        self._mail_tasks.add(task)
-        task.add_done_callback(self._mail_tasks.discard)
+        if workflow.patched(MAIL_OUTBOX_PATCH):
+            self._outbox.append((kind, messages))
+            if not self._outbox_flush_queued:
+                self._outbox_flush_queued = True
+                self._beside(self._flush_outbox())
+            return
+        self._beside(self._send_notices([(kind, messages)]))
 
-    def _mail_drained(self) -> bool:
-        return not self._mail_tasks
+    async def _flush_outbox(self) -> None:
+        """Runs once the code that queued the notices yields, i.e. still in the same workflow task."""
+        notices, self._outbox = self._outbox, []
+        self._outbox_flush_queued = False
+        await self._send_notices(notices)
+
+    async def _send_notices(self, notices: list[tuple[MailKind, list[SendMail]]]) -> None:
+        messages = [m for _, batch in notices for m in batch]
+        if not messages:
+            return
+        what = "; ".join(f"{kind.value} to {', '.join(f'{m.to.role.value} {m.to.party_id}' for m in batch)}"
+                         for kind, batch in notices)
+        step = "mail " + ", ".join(dict.fromkeys(kind.value for kind, _ in notices))
+        if len(messages) == 1:
+            await self._act(ActivityName.SEND_MAIL, messages[0], None, summary=f"Email {what}", step=step,
+                            blocking=False)
+        else:
+            await self._act(ActivityName.SEND_MAILS, MailBatch(messages=messages), None, summary=f"Email {what}",
+                            step=step, blocking=False)
+
+    def _beside(self, call: Awaitable[None]) -> None:
+        """Run ``call`` beside the case's next steps; the case does not close before it has finished."""
+        task = asyncio.create_task(call)  # type: ignore[arg-type]
+        self._beside_tasks.add(task)
+        task.add_done_callback(self._beside_tasks.discard)
+
+    def _beside_done(self) -> bool:
+        return not self._beside_tasks
 
     def _to_advocate(self) -> MailTo:
         a = self.req.advocate

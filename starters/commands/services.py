@@ -15,17 +15,23 @@ import typer
 
 from casefac.keyring import KeyRingError
 from starters.cli_runtime import console, fail, load_settings
+from workers.roles import WorkerRole
 
 log = logging.getLogger("casefac")
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def worker() -> None:
-        """Run a worker: workflows and activities, one task queue per provider (Ctrl-C stops it cleanly)."""
+    def worker(
+        role: Annotated[WorkerRole, typer.Option(
+            help="all: workflows and activities; workflows: the workflow code only; activities: every "
+                 "activity (run one process of each to keep provider calls off the workflows' thread).",
+            case_sensitive=False)] = WorkerRole.ALL,
+    ) -> None:
+        """Run a worker: workflows and/or activities, one task queue per provider (Ctrl-C stops it cleanly)."""
         from workers.main import main as worker_main
 
-        worker_main(load_settings())
+        worker_main(load_settings(), role)
 
     @app.command()
     def gateway() -> None:

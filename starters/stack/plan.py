@@ -39,6 +39,7 @@ class StackPlan:
     db_file: Path
     log_level: str
     search_attributes: dict[str, str]
+    dynamic_config: dict[str, int | float | bool | str]
     gateway_host: str
     gateway_port: int
     gateway_url: str
@@ -48,6 +49,7 @@ class StackPlan:
     sandbox_port: int
     oauth_port: int
     sandbox_state_file: Path
+    worker_split: bool = False
     env: dict[str, str] = field(default_factory=dict)
 
     # -- addresses ------------------------------------------------------------------------------
@@ -155,10 +157,11 @@ def make_plan(settings: Settings, spec: StackSpec, *, free_ports: bool = False) 
     plan = StackPlan(
         data_dir=data_dir, mode=settings.mode, temporal_ip=ip, temporal_port=port, ui_port=ui_port,
         namespace=namespace, db_file=data_dir / ts.db_filename, log_level=ts.log_level,
-        search_attributes=dict(ts.search_attributes), gateway_host=gw.host, gateway_port=gw_port,
+        search_attributes=dict(ts.search_attributes), dynamic_config=dict(ts.dynamic_config),
+        gateway_host=gw.host, gateway_port=gw_port,
         gateway_url=gateway_url.rstrip("/"), ui_origin=ui_origin.rstrip("/"), codec_endpoint=codec_endpoint,
         sandbox_host=sb.host, sandbox_port=sb_port, oauth_port=oauth_port,
-        sandbox_state_file=data_dir / ss.sandbox.state_file,
+        sandbox_state_file=data_dir / ss.sandbox.state_file, worker_split=ss.worker.split,
     )
     return _with_env(plan)
 

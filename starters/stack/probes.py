@@ -22,6 +22,7 @@ from temporalio.service import RetryConfig
 
 from casefac.activity_io import TaskQueue
 from starters.stack.children import Child
+from workers.roles import WorkerRole
 
 Probe = Callable[[], Awaitable[bool]]
 PROBE_TIMEOUT = 2.0
@@ -64,13 +65,21 @@ async def gateway_ready(base_url: str) -> bool:
         return False
 
 
-WORKER_QUEUES: tuple[tuple[str, TaskQueueType.ValueType], ...] = (
+WORKFLOW_QUEUES: tuple[tuple[str, TaskQueueType.ValueType], ...] = (
     (TaskQueue.MAIN, TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
+)
+ACTIVITY_QUEUES: tuple[tuple[str, TaskQueueType.ValueType], ...] = (
     (TaskQueue.MAIN, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
     (TaskQueue.ESIGN, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
     (TaskQueue.MAIL, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
     (TaskQueue.BILLING, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
 )
+WORKER_QUEUES = WORKFLOW_QUEUES + ACTIVITY_QUEUES
+
+
+def role_queues(role: WorkerRole) -> tuple[tuple[str, TaskQueueType.ValueType], ...]:
+    """The queues (and poller types) a worker of ``role`` polls once it is up."""
+    return (WORKFLOW_QUEUES if role.runs_workflows else ()) + (ACTIVITY_QUEUES if role.runs_activities else ())
 
 
 async def pollers(client: Client, queue: str, kind: TaskQueueType.ValueType) -> list[str]:

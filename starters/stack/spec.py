@@ -37,6 +37,11 @@ class TemporalSpec(BaseModel):
     log_level: Literal["debug", "info", "warn", "error", "never"] = "warn"
     search_attributes: dict[str, AttributeType] = code_search_attributes()  # type: ignore[assignment]
     ui_codec_endpoint: str = "{gateway_url}/codec/{codec_token}"
+    #: ``--dynamic-config-value`` settings of the dev server.
+    dynamic_config: dict[str, int | float | bool | str] = {
+        "matching.numTaskqueueReadPartitions": 1,
+        "matching.numTaskqueueWritePartitions": 1,
+    }
 
 
 class SandboxSpec(BaseModel):
@@ -55,6 +60,11 @@ class GatewaySpec(BaseModel):
 
 class WorkerSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    #: True: two processes, one for the workflow code and one for the activities (``casefac worker
+    #: --role``). One process is the default: measured with ``casefac bench`` on two cores the split
+    #: gained nothing, and activities on the workflows' own queue can then start eagerly.
+    split: bool = False
 
 
 class ServicesSpec(BaseModel):

@@ -1,4 +1,4 @@
-"""``casefac up``: the dev server, the sandbox, the gateway and the worker as child processes.
+"""``casefac up``: the dev server, the sandbox, the gateway and the workers as child processes.
 
 Start order follows dependencies: Temporal first (everything talks to it), then the sandbox, the gateway
 and the worker together; each is polled until it is really usable. Stop order is the reverse. Cases live
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -33,17 +34,27 @@ from starters.stack.probes import (
     connect_plain,
     gateway_ready,
     http_ok,
+    role_queues,
     temporal_ready,
     wait_ready,
     worker_polling,
 )
 from starters.stack.provision import ensure_search_attributes, provision
 from starters.stack.spec import SpecError, StackSpec
+from workers.roles import WorkerRole
 
 #: Problems a person fixes (a port, a file, a setting): one line each, never a traceback.
 StartError = (PlanError, SpecError, NotReady, MissingBinary, KeyRingError, OSError)
 
 OPEN_CASES = "WorkflowType = 'CaseFacilitationWorkflow' AND ExecutionStatus = 'Running'"
+
+#: Child name → worker role: one process per side (``services.worker.split``), or one for both.
+SPLIT_WORKERS = {"worker-workflows": WorkerRole.WORKFLOWS, "worker-activities": WorkerRole.ACTIVITIES}
+SINGLE_WORKER = {"worker": WorkerRole.ALL}
+
+
+def worker_children(split: bool) -> dict[str, WorkerRole]:
+    return dict(SPLIT_WORKERS if split else SINGLE_WORKER)
 
 
 class AlreadyRunning(RuntimeError):
@@ -126,9 +137,9 @@ class LocalStack:
                           f"{plan.sandbox_url} · OAuth {plan.sandbox_oauth_url}"))
         gateway = self._child("gateway", self._python("gateway"), env)
         waits.append(("gateway", gateway, lambda: gateway_ready(plan.gateway_url), plan.gateway_url))
-        worker = self._child("worker", self._python("worker"), env)
-        waits.append(("worker", worker, lambda: worker_polling(client, worker.pid or -1),
-                      "polling casefac, casefac-esign, casefac-mail, casefac-billing"))
+        for name, role in worker_children(plan.worker_split).items():
+            worker = self._child(name, self._python("worker", "--role", role.value), env)
+            waits.append((name, worker, self._worker_probe(client, worker, role), _polls(role)))
 
         async def ready(name: str, child: Child, probe: Probe, detail: str) -> None:
             took = await wait_ready(name, probe, child=child, timeout=90)
@@ -197,6 +208,8 @@ class LocalStack:
             argv += ["--namespace", plan.namespace]
         for name, kind in plan.search_attributes.items():
             argv += ["--search-attribute", f"{name}={kind}"]
+        for key, value in plan.dynamic_config.items():
+            argv += ["--dynamic-config-value", f"{key}={json.dumps(value)}"]
         return argv
 
     def _python(self, command: str, *args: str) -> list[str]:
@@ -207,6 +220,10 @@ class LocalStack:
         self.children.append(child)
         child.start()
         return child
+
+    @staticmethod
+    def _worker_probe(client: Client, worker: Child, role: WorkerRole) -> Probe:
+        return lambda: worker_polling(client, worker.pid or -1, role_queues(role))
 
     def _temporal_probe(self) -> Probe:
         plan = self.plan
@@ -276,3 +293,12 @@ def _rel(path: Path) -> str:
     with contextlib.suppress(ValueError):
         return str(path.relative_to(Path.cwd()))
     return str(path)
+
+
+def _polls(role: WorkerRole) -> str:
+    """What a worker of ``role`` polls, as the start-up line shows it."""
+    if role is WorkerRole.WORKFLOWS:
+        return "workflows on casefac"
+    if role is WorkerRole.ACTIVITIES:
+        return "activities on casefac, casefac-esign, casefac-mail, casefac-billing"
+    return "workflows and activities on casefac, casefac-esign, casefac-mail, casefac-billing"

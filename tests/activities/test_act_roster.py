@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,23 @@ async def test_missing_roster_file(tmp_path: Path) -> None:
     with pytest.raises(ApplicationError) as caught:
         await load(tmp_path / "nope.yaml")
     assert caught.value.type == "RosterInvalid"
+
+
+async def test_roster_is_parsed_once_and_reread_after_an_edit(tmp_path: Path) -> None:
+    """The parse is cached per file version: unchanged file → the same object; an edit → the new roster."""
+    source = (PACKAGE_DIR / "data" / "roster.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "roster.yaml"
+    path.write_text(source, encoding="utf-8")
+    activities = RosterActivities(path)
+    first = activities.read()
+    assert activities.read() is first
+    edited = source.replace("DEF-HN-002", "DEF-HN-009")
+    path.write_text(edited, encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a coarse clock must not hide the edit
+    second = activities.read()
+    assert second is not first
+    assert second.get("DEF-HN-009") is not None and second.get("DEF-HN-002") is None
+    path.unlink()
+    with pytest.raises(ApplicationError):
+        activities.read()

@@ -92,6 +92,7 @@ class FakeProviders:
 
     @activity.defn(name=ActivityName.SEND_MAILS)
     async def send_mails(self, batch: MailBatch) -> list[MailReceipt]:
+        self.calls[ActivityName.SEND_MAILS].append(batch)  # the batch as one call; each message below too
         return [await self.send_mail(m) for m in batch.messages]
 
     @activity.defn(name=ActivityName.ISSUE_INVOICE)

@@ -58,6 +58,6 @@ async def time_skipping_harness(numbers: itertools.count[int] | None = None) -> 
             await stack.enter_async_context(Worker(
                 env.client, task_queue=queue, activities=acts, activity_executor=ThreadPoolExecutor(4),
                 workflows=[CaseFacilitationWorkflow, AdvocateWorkflow] if queue == TaskQueue.MAIN else [],
-                workflow_runner=workflow_runner()))
+                workflow_runner=workflow_runner(strict=True)))
         yield Harness(env=env, client=env.client, fakes=fakes, policy=CasePolicy(),
                       run=uuid.uuid4().hex[:6].upper(), numbers=numbers or _numbers)
