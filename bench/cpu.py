@@ -43,7 +43,7 @@ def own_cpu() -> float:
 
 @dataclass
 class CpuMeter:
-    """Snapshot at :meth:`start`, difference at :meth:`stop`; ``pids`` names the processes to follow."""
+    """Snapshot at :meth:`start`, difference added at :meth:`stop` (a phase runs in several rounds)."""
 
     pids: dict[str, int]
     used: dict[str, float] = field(default_factory=dict)
@@ -64,6 +64,8 @@ class CpuMeter:
     def stop(self) -> None:
         end = self._now()
         machine = machine_busy()
-        self.used = {name: end[name] - self._start[name] for name in end if name in self._start}
+        used = {name: end[name] - self._start[name] for name in end if name in self._start}
+        for name, seconds in used.items():
+            self.used[name] = self.used.get(name, 0.0) + seconds
         if machine is not None and self._machine is not None:
-            self.others = max(0.0, machine - self._machine - sum(self.used.values()))
+            self.others = (self.others or 0.0) + max(0.0, machine - self._machine - sum(used.values()))

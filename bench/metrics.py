@@ -36,8 +36,7 @@ class PhaseStats:
     name: str
     planned: int
     concurrency: int
-    started_at: float = 0.0
-    finished_at: float = 0.0
+    busy: float = 0.0  # wall seconds the phase ran, summed over its rounds
     lifecycles: list[float] = field(default_factory=list)  # wall seconds, start → workflow result
     update_latencies: list[float] = field(default_factory=list)  # seconds per execute_update round trip
     update_by_name: dict[str, list[float]] = field(default_factory=dict)
@@ -69,7 +68,7 @@ class PhaseStats:
 
     @property
     def elapsed(self) -> float:
-        return max(self.finished_at - self.started_at, 1e-9)
+        return max(self.busy, 1e-9)
 
     @property
     def per_minute(self) -> float:

@@ -103,7 +103,9 @@ def print_header(config: BenchConfig, console: Console) -> None:
             "report); --sendgrid-events posts them"),
         "baseline: a bare workflow on its own task queue and worker process, same server, converter and codec, with "
         "the measured case's numbers of activities, signals and updates (no-op bodies)",
-        "order: warm-up case + baseline (not measured), baseline phase, case phase",
+        f"order: warm-up case + baseline (not measured), then {config.rounds} round(s) of "
+        f"{config.cases // config.rounds}+ baseline lifecycles followed by as many case lifecycles "
+        "(drift during the run falls on both phases alike)",
     ]
     for line in lines:
         console.print(f"  [dim]·[/] {line}", soft_wrap=True)

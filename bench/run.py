@@ -4,8 +4,11 @@ Order of a run, and why:
 1. start the stack (:class:`bench.stack.BenchStack`): what ``casefac demo`` starts, plus the baseline worker;
 2. one warm-up case, not measured: it pays the first-use costs (imports, templates, the DocuSign token) and
    its history gives the lifecycle's shape, from which the baseline plan is derived; one warm-up baseline;
-3. the baseline phase, then the case phase, each N lifecycles with at most C in flight. The baseline goes
-   first so the cases run on the larger database: the order never flatters casefac;
+3. the two phases, each N lifecycles with at most C in flight, in alternating rounds: N/R baseline
+   lifecycles, then N/R case lifecycles, R times. One long baseline phase then one long case phase made
+   the ratio swing by a tenth between identical runs: whatever drifts during a run (the disk's commit
+   latency on a shared host, the database growing) fell on one phase only. Alternating spreads it over
+   both; within each round the baseline still goes first, so the order never flatters casefac;
 4. history lengths (visibility listing), one replay, peak RSS, CPU per process; then the stack stops.
 """
 
@@ -64,6 +67,7 @@ class BenchConfig:
     sandbox_file: bool = False
     sendgrid_events: bool = False
     json_out: Path | None = None
+    rounds: int = 4
 
 
 #: Histories read (per phase) to say where lifecycles wait.
@@ -82,10 +86,18 @@ class BenchAborted(RuntimeError):
     """The warm-up failed: without one good lifecycle there is nothing to measure against."""
 
 
+def rounds(n: int, count: int) -> list[tuple[int, int]]:
+    """``count`` consecutive ranges ``(first, last)`` covering lifecycles 1..n, as even as they come."""
+    count = max(1, min(count, n))
+    edges = [round(n * r / count) for r in range(count + 1)]
+    return [(edges[r] + 1, edges[r + 1]) for r in range(count)]
+
+
 async def run_phase(stats: PhaseStats, make: Callable[[int], Lifecycle], label: Callable[[int], str], *,
-                    case_timeout: float, deadline: float, progress: Progress, task: TaskID) -> None:
-    """``stats.planned`` lifecycles, ``stats.concurrency`` lanes; none starts after ``deadline`` (monotonic)."""
-    indices = iter(range(1, stats.planned + 1))
+                    first: int, last: int, case_timeout: float, deadline: float, progress: Progress,
+                    task: TaskID) -> None:
+    """Lifecycles ``first..last`` on ``stats.concurrency`` lanes; none starts after ``deadline`` (monotonic)."""
+    indices = iter(range(first, last + 1))
 
     async def lane() -> None:
         for index in indices:  # one iterator shared by the lanes: each index runs once
@@ -103,9 +115,9 @@ async def run_phase(stats: PhaseStats, make: Callable[[int], Lifecycle], label: 
                 stats.lifecycles.append(time.perf_counter() - began)
             progress.update(task, advance=1, description=_describe(stats))
 
-    stats.started_at = time.perf_counter()
-    await asyncio.gather(*(lane() for _ in range(min(stats.concurrency, stats.planned))))
-    stats.finished_at = time.perf_counter()
+    began = time.perf_counter()
+    await asyncio.gather(*(lane() for _ in range(min(stats.concurrency, last - first + 1))))
+    stats.busy += time.perf_counter() - began
     progress.update(task, description=_describe(stats))
 
 
@@ -244,15 +256,17 @@ async def measure(stack: BenchStack, config: BenchConfig, console: Console, bega
         with Progress(*columns, console=console, transient=False) as progress:
             t_base = progress.add_task(_describe(baseline), total=config.cases)
             t_case = progress.add_task(_describe(cases), total=config.cases)
-            meters["baseline"].start()
-            await run_phase(baseline, lambda i: BaselineRun(client, plan, i, baseline, config.step_timeout),
-                            lambda i: f"{BASELINE_ID_PREFIX}{i:06d}", case_timeout=config.case_timeout,
-                            deadline=deadline, progress=progress, task=t_base)
-            meters["baseline"].stop()
-            meters["cases"].start()
-            await run_phase(cases, lambda i: CaseRun(world, i, cases), lambda i: f"case {CASE_NUMBER_BASE + i}",
-                            case_timeout=config.case_timeout, deadline=deadline, progress=progress, task=t_case)
-            meters["cases"].stop()
+            for first, last in rounds(config.cases, config.rounds):
+                meters["baseline"].start()
+                await run_phase(baseline, lambda i: BaselineRun(client, plan, i, baseline, config.step_timeout),
+                                lambda i: f"{BASELINE_ID_PREFIX}{i:06d}", first=first, last=last,
+                                case_timeout=config.case_timeout, deadline=deadline, progress=progress, task=t_base)
+                meters["baseline"].stop()
+                meters["cases"].start()
+                await run_phase(cases, lambda i: CaseRun(world, i, cases), lambda i: f"case {CASE_NUMBER_BASE + i}",
+                                first=first, last=last, case_timeout=config.case_timeout, deadline=deadline,
+                                progress=progress, task=t_case)
+                meters["cases"].stop()
         rss = {name: peak_rss_bytes(pid) for name, pid in pids.items()}
         with console.status("history lengths, waits and one replay…", spinner="dots"):
             histories, longest = await _history_stats(client, config.cases, cases.completed, config.concurrency)

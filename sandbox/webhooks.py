@@ -44,6 +44,9 @@ class WebhookDispatcher:
         self.sendgrid_key = sendgrid_key
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
+        # Ids of deliveries that may still be pending, so the pump never scans every delivery ever made
+        # (that grew with the run: quadratic over a long benchmark). The table stays the truth.
+        self._maybe_pending: set[str] = set()
 
     # -- queue -------------------------------------------------------------------------
     def enqueue(
@@ -70,6 +73,7 @@ class WebhookDispatcher:
             "next_attempt_at": time.time(),
         }
         self.state.table("deliveries")[delivery["id"]] = delivery
+        self._maybe_pending.add(delivery["id"])
         self.state.commit()
         self.wake()
         return delivery
@@ -79,6 +83,7 @@ class WebhookDispatcher:
         pending = [d for d in self.state.table("deliveries").values() if d["pending"]]
         for delivery in pending:
             delivery["next_attempt_at"] = time.time()
+            self._maybe_pending.add(delivery["id"])
         self.wake()
         return len(pending)
 
@@ -90,6 +95,7 @@ class WebhookDispatcher:
     async def start(self) -> None:
         """Start the pump on the running loop (called from the app lifespan)."""
         self._wake = asyncio.Event()
+        self._maybe_pending = {d["id"] for d in self.state.table("deliveries").values() if d["pending"]}
         self._task = asyncio.create_task(self._pump(), name="sandbox-webhooks")
 
     async def stop(self) -> None:
@@ -111,9 +117,7 @@ class WebhookDispatcher:
                 while True:
                     self._wake.clear()
                     now = time.time()
-                    waiting = [
-                        d for d in self.state.table("deliveries").values() if d["pending"] and d["id"] not in in_flight
-                    ]
+                    waiting = self._waiting(in_flight)
                     due = sorted((d for d in waiting if d["next_attempt_at"] <= now), key=lambda d: d["seq"])
                     for delivery in due:
                         in_flight.add(delivery["id"])
@@ -128,6 +132,18 @@ class WebhookDispatcher:
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _waiting(self, in_flight: set[str]) -> list[dict[str, Any]]:
+        """Pending deliveries with no attempt in flight (forgetting the ids that are done or were reset)."""
+        table = self.state.table("deliveries")
+        waiting = []
+        for delivery_id in list(self._maybe_pending):
+            delivery = table.get(delivery_id)
+            if delivery is None or not delivery["pending"]:
+                self._maybe_pending.discard(delivery_id)
+            elif delivery_id not in in_flight:
+                waiting.append(delivery)
+        return waiting
 
     async def _attempt_in_slot(
         self, client: httpx.AsyncClient, slots: asyncio.Semaphore, delivery: dict[str, Any], in_flight: set[str]

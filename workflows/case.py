@@ -53,6 +53,8 @@ from workflows.case_messages import CaseMessages
 
 #: ``workflow.patched`` id: the signed contract is archived beside the Assignment stage, not before it.
 STORE_DOCUMENTS_BESIDE_PATCH = "store-documents-beside"
+#: ``workflow.patched`` id: the Defender's payout and the Advocate's invoice are issued side by side.
+PAYOUT_BESIDE_INVOICE_PATCH = "payout-beside-invoice"
 
 
 @workflow.defn(name="CaseFacilitationWorkflow")
@@ -320,8 +322,12 @@ class CaseFacilitationWorkflow(CaseMessages):
             self._set_stage(CaseStage.ASSIGNMENT)
             return
         approved = next(a for a in self.s.approved if a.number == report.number)
-        await self._pay_defender(approved)
-        await self._invoice_advocate(approved)
+        if workflow.patched(PAYOUT_BESIDE_INVOICE_PATCH):
+            # Independent calls: neither waits for the other (nor for the other's trouble with staff).
+            await self._together(self._pay_defender(approved), self._invoice_advocate(approved))
+        else:  # cases that reached this point before the patch paid out first, then invoiced (replay)
+            await self._pay_defender(approved)
+            await self._invoice_advocate(approved)
         await self._mail(MailKind.REPORT_APPROVED, self._to_defender(),
                          {**ctx, "payout": approved.priced.payout_total.format()})
         if report.report.kind is ReportKind.FINAL:

@@ -68,6 +68,8 @@ class CaseCore:
         self._beside_tasks: set[asyncio.Task[Any]] = set()
         self._outbox: list[tuple[MailKind, list[SendMail]]] = []  # notices of this workflow task, not yet sent
         self._outbox_flush_queued = False
+        # One NeedsAttention at a time: steps that run side by side (payout and invoice) queue for staff.
+        self._attention_turn = asyncio.Lock()
         self._envelope_reason = ""
 
     @property
@@ -105,18 +107,31 @@ class CaseCore:
                 await self._needs_attention(step, etype, message)
 
     async def _needs_attention(self, step: str, etype: str, message: str) -> None:
-        self._flag(Attention(step=step, error_type=etype, message=message, since=workflow.now()))
-        self.s.retry_requested = False
-        ctx = {"step": step, "error": f"{etype}: {message}"}
-        await self._mail(MailKind.NEEDS_ATTENTION, self._to_staff(), ctx)
-        await self._wait(lambda: self.s.retry_requested,
-                         who=lambda: ("staff", None, f"fix '{step}' and retry, or cancel"),
-                         every=self.policy.attention_reminder_every,
-                         on_remind=lambda _n: self._mail(MailKind.NEEDS_ATTENTION, self._to_staff(), ctx))
-        self.s.retry_requested = False
-        self.s.attention = None
-        self._upsert(sa.NEEDS_ATTENTION.value_set(False))
-        self._event(f"retrying {step}")
+        async with self._attention_turn:
+            self._flag(Attention(step=step, error_type=etype, message=message, since=workflow.now()))
+            self.s.retry_requested = False
+            ctx = {"step": step, "error": f"{etype}: {message}"}
+            await self._mail(MailKind.NEEDS_ATTENTION, self._to_staff(), ctx)
+            await self._wait(lambda: self.s.retry_requested,
+                             who=lambda: ("staff", None, f"fix '{step}' and retry, or cancel"),
+                             every=self.policy.attention_reminder_every,
+                             on_remind=lambda _n: self._mail(MailKind.NEEDS_ATTENTION, self._to_staff(), ctx))
+            self.s.retry_requested = False
+            self.s.attention = None
+            self._upsert(sa.NEEDS_ATTENTION.value_set(False))
+            self._event(f"retrying {step}")
+
+    async def _together(self, *steps: Awaitable[None]) -> None:
+        """Run steps side by side; when one raises (a cancel), the others still finish before it is raised.
+
+        Letting a sibling run to its end matters for money: a cancelled case voids the invoices it knows
+        of, so an invoice being issued must be known before the cancel runs.
+        """
+        results = await asyncio.gather(*(asyncio.create_task(step) for step in steps),  # type: ignore[arg-type]
+                                       return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     def _flag(self, attention: Attention) -> None:
         if self.s.attention is not None and self.s.attention.blocking and not attention.blocking:

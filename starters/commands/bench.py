@@ -27,8 +27,11 @@ def bench(
     sandbox_file: Annotated[bool, typer.Option("--sandbox-file", help="Keep the sandbox's JSON state file "
                                                "(slow: it rewrites the whole state on every change).")] = False,
     sendgrid_events: Annotated[bool, typer.Option("--sendgrid-events", help="Let the sandbox post SendGrid's "
-                                                  "processed/delivered events too (they share one queue with "
-                                                  "the DocuSign and Stripe webhooks).")] = False,
+                                                  "processed/delivered events too (production subscribes "
+                                                  "only to bounces, drops and spam reports).")] = False,
+    rounds: Annotated[int, typer.Option(min=1, max=50, help="Alternate the phases: this many rounds of N/rounds "
+                                        "baseline then N/rounds case lifecycles, so a machine or database "
+                                        "that slows down during the run weighs on both alike.")] = 4,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")]
     = None,
 ) -> None:
@@ -50,7 +53,7 @@ def bench(
              "(unset CASEFAC_MODE)", 2)
     config = BenchConfig(cases=cases, concurrency=concurrency, parties=parties, step_timeout=step_timeout,
                          case_timeout=case_timeout, max_minutes=max_minutes, sandbox_file=sandbox_file,
-                         sendgrid_events=sendgrid_events, json_out=json_out)
+                         sendgrid_events=sendgrid_events, json_out=json_out, rounds=min(rounds, cases))
     try:
         code = run(settings, run_bench(config, console))
     except SpecError as exc:

@@ -19,7 +19,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from casefac.codec import ENCODING, KEY_ID_METADATA
 from casefac.ids import advocate_workflow_id
 from tests.workflow.fakes import ROSTER
-from workflows.case import STORE_DOCUMENTS_BESIDE_PATCH
+from workflows.case import PAYOUT_BESIDE_INVOICE_PATCH, STORE_DOCUMENTS_BESIDE_PATCH
 from workflows.case_notices import MAIL_OUTBOX_PATCH
 
 from .journey import Words, full_case
@@ -101,7 +101,7 @@ async def test_a_payload_from_an_unknown_key_fails_loudly(world: World) -> None:
 
 
 SEARCH_ATTRIBUTES = "temporal.api.common.v1.SearchAttributes"
-KNOWN_PATCHES = {MAIL_OUTBOX_PATCH, STORE_DOCUMENTS_BESIDE_PATCH}
+KNOWN_PATCHES = {MAIL_OUTBOX_PATCH, STORE_DOCUMENTS_BESIDE_PATCH, PAYOUT_BESIDE_INVOICE_PATCH}
 
 
 def _is_patch_marker(event: HistoryEvent) -> bool:

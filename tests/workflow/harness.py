@@ -190,6 +190,19 @@ class Case:
         await self.complete_and_approve_contract()
         await self.sign_all()
 
+    async def close_from_assignment(self) -> CaseStatus:
+        """A final report, approved; both evaluations and the outcome; the invoice paid: the closed status."""
+        number = await self.submit(self.report(ReportKind.FINAL))
+        await self.approve(number)
+        return await self.close_from_payment()
+
+    async def close_from_payment(self) -> CaseStatus:
+        """Both evaluations and the outcome, the invoice paid: the closed status."""
+        await self.evaluate_and_report()
+        await self.pay_invoices()
+        result: CaseStatus = await self.handle.result()
+        return result
+
 
 @dataclass
 class Harness:

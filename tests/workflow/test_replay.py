@@ -13,7 +13,7 @@ from temporalio.worker import Replayer
 from casefac.converter import data_converter
 from workers.runner import workflow_runner
 from workflows.advocate import AdvocateWorkflow
-from workflows.case import STORE_DOCUMENTS_BESIDE_PATCH, CaseFacilitationWorkflow
+from workflows.case import PAYOUT_BESIDE_INVOICE_PATCH, STORE_DOCUMENTS_BESIDE_PATCH, CaseFacilitationWorkflow
 from workflows.case_notices import MAIL_OUTBOX_PATCH
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
@@ -36,16 +36,27 @@ def _patches(path: Path) -> set[str]:
     return found
 
 
+def _generation(path: Path) -> str:
+    return next((g for g in ("v1", "v2") if f".{g}." in path.name), "current")
+
+
 def test_the_corpus_holds_both_sides_of_every_patch() -> None:
-    """``*.v1*.json`` were recorded before the ``workflow.patched`` changes, the others after: replaying
-    both keeps the old branch (cases already running) and the new one honest."""
-    old = [p for p in HISTORIES if ".v1" in p.name]
-    new = [p for p in HISTORIES if ".v1" not in p.name]
-    assert {p.name.split(".")[0] for p in old} == {p.name.split(".")[0] for p in new}
-    assert all(not _patches(p) for p in old)
-    assert all(MAIL_OUTBOX_PATCH in _patches(p) for p in new)
-    assert STORE_DOCUMENTS_BESIDE_PATCH in _patches(HISTORIES[HISTORIES.index(
-        Path(__file__).parent.parent / "histories" / "happy_path.json")])
+    """Every path is recorded once per generation of the workflow code, and replaying them all keeps each
+    ``workflow.patched`` branch honest: ``*.v1*`` before any patch, ``*.v2*`` with the mail outbox and the
+    archive beside (payout then invoice, in turn), the others with every patch."""
+    generations: dict[str, list[Path]] = {"v1": [], "v2": [], "current": []}
+    for path in HISTORIES:
+        generations[_generation(path)].append(path)
+    names = [{p.name.split(".")[0] for p in paths} for paths in generations.values()]
+    assert names[0] == names[1] == names[2]
+    by_name = {(p.name.split(".")[0], _generation(p)): _patches(p) for p in HISTORIES}
+    assert not any(patches for (_, generation), patches in by_name.items() if generation == "v1")
+    for generation in ("v2", "current"):
+        assert all(MAIL_OUTBOX_PATCH in patches for (_, g), patches in by_name.items() if g == generation)
+        assert STORE_DOCUMENTS_BESIDE_PATCH in by_name[("happy_path", generation)]
+    assert not any(PAYOUT_BESIDE_INVOICE_PATCH in patches for (_, g), patches in by_name.items() if g == "v2")
+    for name in ("happy_path", "report_changes", "needs_attention_retry", "cancelled_in_payment"):
+        assert PAYOUT_BESIDE_INVOICE_PATCH in by_name[(name, "current")], name
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
