@@ -78,10 +78,13 @@ class CaseMessages(CaseMoney):
             env.signed.append(ev.recipient_id)
             self._event(f"contract signed by recipient {ev.recipient_id}")
         elif ev.kind == "completed":
+            # Completed means every recipient signed, whichever of their own events is still on its way
+            # (providers deliver in no set order): the timeline says so in both orders alike.
             env.status = "completed"
             for rid in CONTRACT_SIGNERS.values():
                 if rid not in env.signed:
                     env.signed.append(rid)
+                    self._event(f"contract signed by recipient {rid}")
         elif ev.kind in ("declined", "recipient_declined"):
             env.status = "declined"
             self._envelope_reason = ev.reason or "a signer declined"

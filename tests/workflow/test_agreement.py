@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from casefac.activity_io import ActivityName
+from casefac.activity_io import CONTRACT_SIGNERS, ActivityName
 from casefac.case import CaseStage
 from casefac.messages import ApproveContract, EditContract, Update
+from casefac.parties import Role
 from tests.workflow.harness import STAFF, Harness, mails_eventually
 
 
@@ -125,3 +126,22 @@ async def test_a_declined_agreement_is_sent_again_after_a_pause(harness: Harness
     await mails_eventually(harness, "agreement_to_sign", 2)
     assert [c.attempt for c in harness.fakes.calls[ActivityName.SEND_AGREEMENT_ENVELOPE]] == [1, 2]
     await case.sign_advocate_agreement()
+
+
+async def test_envelope_completed_before_the_last_signature_event_reads_the_same(harness: Harness) -> None:
+    """Providers deliver in no set order: "completed" may overtake the last recipient's own event. The
+    timeline then still names every signer once, and the late event adds nothing."""
+    case = await harness.open()
+    await case.assign()
+    await case.accept()
+    await case.sign_advocate_agreement()
+    await case.complete_and_approve_contract()
+    env_id = await case.envelope()
+    await case.envelope_event(env_id, "recipient_completed", CONTRACT_SIGNERS[Role.ADVOCATE])
+    await case.envelope_event(env_id, "completed")  # overtakes the Defender's and staff's events
+    await case.envelope_event(env_id, "recipient_completed", CONTRACT_SIGNERS[Role.DEFENDER])
+    await case.envelope_event(env_id, "recipient_completed", CONTRACT_SIGNERS[Role.STAFF])
+    status = await case.stage(CaseStage.ASSIGNMENT)
+    signed = [e.event for e in status.timeline if e.event.startswith("contract signed by recipient")]
+    assert sorted(signed) == [f"contract signed by recipient {rid}" for rid in sorted(CONTRACT_SIGNERS.values())]
+    assert status.envelope is not None and sorted(status.envelope.signed) == sorted(CONTRACT_SIGNERS.values())
