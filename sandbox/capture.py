@@ -6,21 +6,19 @@ including raw bytes and headers for signature checks, without mocking anything.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox.server import bind_socket
-from sandbox.testing import wait_until
+from sandbox.threaded import ThreadedServer
 
 
 @dataclass
@@ -48,8 +46,7 @@ class CaptureServer:
     requests: list[Captured] = field(default_factory=list)
     _failures: list[tuple[str, int]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _server: ThreadedServer | None = None
     port: int = 0
 
     @property
@@ -88,20 +85,13 @@ class CaptureServer:
         app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["POST"])])
         sock = bind_socket(self.host, self.port)
         self.port = int(sock.getsockname()[1])
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        server = self._server
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(server.serve(sockets=[sock])), name="capture-server", daemon=True
-        )
-        self._thread.start()
-        wait_until(lambda: server.started, timeout=10, message="capture server start")
+        self._server = ThreadedServer(app, sock, name="capture-server")
+        self._server.start(wait=True)
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._server.stop()
 
     def __enter__(self) -> CaptureServer:
         return self.start()

@@ -67,7 +67,6 @@ class CaseCore:
         self._collector_busy = False
         self._beside_tasks: set[asyncio.Task[Any]] = set()
         self._outbox: list[tuple[MailKind, list[SendMail]]] = []  # notices of this workflow task, not yet sent
-        self._outbox_flush_queued = False
         # One NeedsAttention at a time: steps that run side by side (payout and invoice) queue for staff.
         self._attention_turn = asyncio.Lock()
         self._envelope_reason = ""
@@ -127,8 +126,7 @@ class CaseCore:
         Letting a sibling run to its end matters for money: a cancelled case voids the invoices it knows
         of, so an invoice being issued must be known before the cancel runs.
         """
-        results = await asyncio.gather(*(asyncio.create_task(step) for step in steps),  # type: ignore[arg-type]
-                                       return_exceptions=True)
+        results = await asyncio.gather(*steps, return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
                 raise result

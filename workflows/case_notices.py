@@ -55,23 +55,19 @@ class CaseNotices(CaseCore):
                                      kind=kind, case_id=self.req.case_id, to=to, context=ctx, actions=links,
                                      attachments=attachments or []))
         if workflow.patched(MAIL_OUTBOX_PATCH):
-            self._outbox.append((kind, messages))
-            if not self._outbox_flush_queued:
-                self._outbox_flush_queued = True
+            if not self._outbox:  # the first notice of this workflow task queues the flush
                 self._beside(self._flush_outbox())
+            self._outbox.append((kind, messages))
             return
         self._beside(self._send_notices([(kind, messages)]))
 
     async def _flush_outbox(self) -> None:
         """Runs once the code that queued the notices yields, i.e. still in the same workflow task."""
         notices, self._outbox = self._outbox, []
-        self._outbox_flush_queued = False
         await self._send_notices(notices)
 
     async def _send_notices(self, notices: list[tuple[MailKind, list[SendMail]]]) -> None:
         messages = [m for _, batch in notices for m in batch]
-        if not messages:
-            return
         what = "; ".join(f"{kind.value} to {', '.join(f'{m.to.role.value} {m.to.party_id}' for m in batch)}"
                          for kind, batch in notices)
         step = "mail " + ", ".join(dict.fromkeys(kind.value for kind, _ in notices))

@@ -4,11 +4,15 @@ report) and ``keys`` (list the key ring, add a key and make it current)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from starters.cli_runtime import connect, console, fail, load_settings, run
+
+if TYPE_CHECKING:
+    from casefac.keyring import KeyRing
+    from casefac.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -45,29 +49,28 @@ def register(app: typer.Typer) -> None:
     @keys.command("list")
     def list_keys() -> None:
         """Key ids in the ring and which one encrypts new payloads (never the keys themselves)."""
-        from casefac.keyring import KeyRing, KeyRingError
-
-        settings = load_settings()
-        try:
-            ring = KeyRing.load(settings.keyring_path)
-        except KeyRingError as exc:
-            fail(str(exc))
+        ring = _load_ring(load_settings())
         for key_id in sorted(ring.keys):
             console.print(f"{key_id}{'  (current)' if key_id == ring.current else ''}")
 
     @keys.command("new")
     def new_key() -> None:
         """Add a key and make it current. Old keys stay, so every existing payload still decodes."""
-        from casefac.keyring import KeyRing, KeyRingError
-
         settings = load_settings()
-        try:
-            ring = KeyRing.load(settings.keyring_path)
-        except KeyRingError as exc:
-            fail(f"{exc} (`casefac up` creates a development key ring; production rings are provisioned)")
+        ring = _load_ring(settings)
         key_id = ring.add_new_key(make_current=True)
         ring.save(settings.keyring_path)
         console.print(f"[green]✓[/] key {key_id} added to {settings.keyring_path} and made current "
                       f"({len(ring.keys)} keys).")
         console.print("Restart every worker and the gateway with this ring: until they do, they cannot read "
                       "what the restarted ones write (webhooks get 503 and are retried; nothing is lost).")
+
+
+def _load_ring(settings: Settings) -> KeyRing:
+    """The configured key ring, or one line saying why not (and where rings come from)."""
+    from casefac.keyring import KeyRing, KeyRingError
+
+    try:
+        return KeyRing.load(settings.keyring_path)
+    except KeyRingError as exc:
+        fail(f"{exc} (`casefac up` creates a development key ring; production rings are provisioned)")

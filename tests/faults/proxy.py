@@ -9,15 +9,15 @@ rule whose real answer was a success, it throws that answer away and says 502.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import socket
 import threading
 from dataclasses import dataclass, field
 
 import httpx
-import uvicorn
 from starlette.types import Receive, Scope, Send
+
+from sandbox.threaded import ThreadedServer
 
 #: Not forwarded either way: they describe one hop, not the message.
 _HOP = frozenset({"host", "connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"})
@@ -45,8 +45,7 @@ class LossyProxy:
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server = ThreadedServer(self, self._sock, name="lossy-proxy")
 
     def lose(self, route: str, count: int = 1) -> None:
         """Lose the successful answers to the next ``count`` calls matching ``"METHOD path-regex"``."""
@@ -99,16 +98,9 @@ class LossyProxy:
         await send({"type": "http.response.body", "body": out})
 
     def start(self) -> LossyProxy:
-        self._server = uvicorn.Server(uvicorn.Config(self, access_log=False, log_level="warning", lifespan="off"))
-        server = self._server
-        self._thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[self._sock])),
-                                        name="lossy-proxy", daemon=True)
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._server.stop()
         self._sock.close()

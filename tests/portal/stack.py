@@ -7,11 +7,9 @@ served by uvicorn for Chromium). The fakes send no mail, so tests mint portal li
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import random
 import socket
-import threading
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import uvicorn
 from pydantic import SecretStr
 from temporalio.client import Client
 from temporalio.converter import DataConverter
@@ -37,6 +34,7 @@ from casefac.policy import CasePolicy
 from casefac.settings import GatewaySettings, SendGridSettings, Settings
 from gateway.app import create_app
 from gateway.client import LazyClient
+from sandbox.threaded import ThreadedServer
 from tests.conftest import binary
 from tests.workflow.fakes import FakeProviders
 from tests.workflow.harness import Case, Harness
@@ -120,8 +118,7 @@ class ServedGateway:
         self.sock.bind(("127.0.0.1", port))
         self.port: int = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
+        self.server: ThreadedServer | None = None
 
     def start(self, settings: Settings, temporal_target: str, *,
               converter: DataConverter | None = None) -> ServedGateway:
@@ -131,17 +128,11 @@ class ServedGateway:
             return await Client.connect(temporal_target, data_converter=converter)
 
         app = create_app(settings, LazyClient(connect), codec=converter.payload_codec)
-        self.server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning", lifespan="off",
-                                                    server_header=False))
-        server = self.server
-        self.thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[self.sock])),
-                                       name="portal-uvicorn", daemon=True)
-        self.thread.start()
+        self.server = ThreadedServer(app, self.sock, name="portal-uvicorn", server_header=False)
+        self.server.start()
         return self
 
     def stop(self) -> None:
         if self.server is not None:
-            self.server.should_exit = True
-        if self.thread is not None:
-            self.thread.join(timeout=10)
+            self.server.stop()
         self.sock.close()
