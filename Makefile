@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser demo test lint up clean
+.PHONY: install browser postgres demo test lint up clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,23 @@ browser:
 	  else echo "make: /usr/bin/chromium missing (sudo apt-get install chromium); browser tests will skip"; fi; \
 	fi
 
+# The case record's tests run on SQLite and on PostgreSQL: each session starts its own throwaway server from
+# Debian's binaries (tests/records/pg.py; never a system service). Installed when we may (root, as in CI);
+# otherwise those tests skip with a note, unless CASEFAC_REQUIRE_POSTGRES is set. While the package installs,
+# a policy-rc.d answering 101 keeps it from starting the system cluster it creates (one already there, as in
+# Docker images, is left alone; ours is removed afterwards, whatever happens).
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "Installing Debian's postgresql for the case record's tests..."; \
+	    (if [ ! -e /usr/sbin/policy-rc.d ]; then trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
+	       printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; fi; \
+	     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	      || echo "make: could not install postgresql; PostgreSQL tests will skip"; \
+	  else echo "make: no PostgreSQL server binaries (sudo apt-get install postgresql); PostgreSQL tests will skip"; fi; \
+	fi
+
 # pytest exits 5 when it collected no tests: that is a broken suite here, not a pass.
-test: $(STAMP) browser
+test: $(STAMP) browser postgres
 	@$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; failing on purpose"; exit 1; fi; \
 	exit $$rc

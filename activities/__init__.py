@@ -31,7 +31,9 @@ def build_activities(settings: Settings, *,
     from activities.billing import BillingActivities
     from activities.esign import EsignActivities
     from activities.mail import MailActivities
+    from activities.records import RecordActivities
     from activities.roster import RosterActivities
+    from records.connect import Records
 
     gateway = settings.gateway
     links = LinkSigner(gateway.link_secret.get_secret_value().encode(), gateway.public_url,
@@ -41,10 +43,12 @@ def build_activities(settings: Settings, *,
     mail = MailActivities(settings.sendgrid, links, settings.data_dir / "mail-ledger.sqlite3")
     billing = BillingActivities(settings.stripe)
     roster = RosterActivities(settings.roster_file)
+    records = RecordActivities(lambda: Records.from_settings(settings))
     return {
         TaskQueue.MAIN: [roster.load_roster, *main_extra],
         TaskQueue.ESIGN: [esign.send_agreement_envelope, esign.send_contract_envelope, esign.void_envelope,
                           esign.store_signed_documents],
         TaskQueue.MAIL: [mail.send_mail, mail.send_mails],
         TaskQueue.BILLING: [billing.issue_invoice, billing.void_invoice, billing.pay_defender],
+        TaskQueue.RECORDS: [records.write_record],
     }

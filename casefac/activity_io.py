@@ -31,6 +31,7 @@ class ActivityName:
     ISSUE_INVOICE = "billing.issue_invoice"
     VOID_INVOICE = "billing.void_invoice"
     PAY_DEFENDER = "billing.pay_defender"
+    WRITE_RECORD = "records.write"
 
 
 class TaskQueue:
@@ -40,6 +41,8 @@ class TaskQueue:
     ESIGN = "casefac-esign"
     MAIL = "casefac-mail"
     BILLING = "casefac-billing"
+    #: The case record's writes: its own queue, so a slow or stopped database holds up nothing else.
+    RECORDS = "casefac-records"
 
 
 _frozen = ConfigDict(frozen=True, extra="forbid")

@@ -62,6 +62,8 @@ class CaseRequest(BaseModel):
     description: FreeText
     deadline: date | None = None
     budget_cap: Money | None = None
+    #: LSC CSR problem code for funders' reports (``records.vocabulary``); JiM's cases are immigration, 81.
+    problem_code: Annotated[str, Field(pattern=r"^[0-9]{2}$")] = "81"
     opened_by: Actor
     policy: CasePolicy | None = None
 

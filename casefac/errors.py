@@ -41,6 +41,10 @@ class ErrorType:
     DOCUMENT_KEY_INVALID = "DocumentKeyInvalid"
     #: A mail to a party whose address is unknown (``MailTo.email`` missing for a non-staff role).
     MAIL_RECIPIENT_MISSING = "MailRecipientMissing"
+    #: The case record holds another case under this id: a reused id never overwrites the case of record.
+    RECORD_ID_TAKEN = "RecordIdTaken"
+    #: The records database is unreachable or behind the code's schema: retried until it is back.
+    RECORDS_UNAVAILABLE = "RecordsUnavailable"
 
 
 #: Statuses that say "try again later" rather than "this request is wrong".

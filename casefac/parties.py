@@ -86,6 +86,8 @@ class Defender(BaseModel):
     id: PartyId
     name: Annotated[str, Field(min_length=1, max_length=200)]
     email: EmailStr
+    #: The human-rights organisation the Defender works with, if any (for the record's reports).
+    organization: Annotated[str, Field(max_length=200)] | None = None
     country: Country
     languages: Annotated[list[Language], Field(min_length=1)] = ["es"]
     services: Annotated[list[Service], Field(min_length=1)]

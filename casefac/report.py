@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -99,6 +99,7 @@ class SubmittedReport(BaseModel):
     submitted_by: Actor
     status: Literal["submitted", "changes_requested", "approved"] = "submitted"
     change_reasons: list[str] = []
+    submitted_at: datetime | None = None
 
 
 class Adjustment(BaseModel):

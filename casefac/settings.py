@@ -82,6 +82,15 @@ class SandboxSettings(BaseModel):
     oauth_port: int = 8301
 
 
+class RecordsSettings(BaseModel):
+    """The case record (``records/``): an SQLite file in the data dir unless a URL is given.
+
+    Production: ``CASEFAC_RECORDS__URL=postgresql+psycopg://user:password@host/casefac``.
+    """
+
+    url: SecretStr | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CASEFAC_", env_nested_delimiter="__", env_file=".env",
                                       extra="ignore")
@@ -99,6 +108,7 @@ class Settings(BaseSettings):
     stripe: StripeSettings = Field(default_factory=StripeSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    records: RecordsSettings = Field(default_factory=RecordsSettings)
 
     @model_validator(mode="after")
     def _live_mode_has_real_secrets(self) -> Settings:
@@ -125,6 +135,13 @@ class Settings(BaseSettings):
     @property
     def documents_path(self) -> Path:
         return self.documents_dir or self.data_dir / "documents"
+
+    @property
+    def records_url(self) -> str:
+        """The records database URL (a secret: it may carry a password)."""
+        if self.records.url is not None:
+            return self.records.url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'records.sqlite3').resolve()}"
 
     @property
     def keyring_path(self) -> Path:

@@ -51,6 +51,42 @@ class Attention(BaseModel):
     blocking: bool = True
 
 
+class StageChange(BaseModel):
+    """When the case entered a stage (the case record's days-per-stage figures come from these)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    stage: CaseStage
+    at: datetime
+
+
+class AttentionEpisode(BaseModel):
+    """One NeedsAttention, kept after staff cleared it so the record can count and time them."""
+
+    model_config = _model
+    step: str
+    error_type: str
+    message: str
+    since: datetime
+    blocking: bool = True
+    resolved_at: datetime | None = None
+
+
+class Offer(BaseModel):
+    """An assignment offered to a Defender and what came of it."""
+
+    model_config = _model
+    defender_id: str
+    offered_at: datetime
+    result: Literal["open", "accepted", "declined", "no_answer"] = "open"
+    reason: str = ""
+
+
+class InvoiceStatusChange(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    status: str
+    at: datetime
+
+
 class AgreementStatus(BaseModel):
     model_config = _model
     status: Literal["not_requested", "pending", "signed"] = "not_requested"
@@ -88,6 +124,8 @@ class InvoiceState(BaseModel):
     due_date: date | None = None
     reminders_sent: int = 0
     escalated: bool = False
+    paid_at: datetime | None = None
+    history: list[InvoiceStatusChange] = []
 
 
 class PayoutState(BaseModel):
@@ -99,6 +137,7 @@ class PayoutState(BaseModel):
     reference: str | None = None
     requested_at: datetime
     reminders_sent: int = 0
+    paid_at: datetime | None = None
 
 
 class ApprovedReport(BaseModel):
@@ -148,6 +187,15 @@ class CaseState(BaseModel):
     waiting: Waiting | None = None
     mail_seq: int = 0
     runs: int = 1
+    # The case record (``records/``): what the workflow decided, for the system of record.
+    stage_changes: list[StageChange] = []
+    offers: list[Offer] = []
+    attention_log: list[AttentionEpisode] = []
+    evaluated_at: dict[str, datetime] = {}
+    outcome_at: datetime | None = None
+    #: Milestones so far, and the last one the record confirmed ("records behind" when they differ).
+    record_seq: int = 0
+    record_written: int = 0
 
 
 class CaseInput(BaseModel):

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from casefac.case import CaseStage
 from casefac.contract import ContractRevision
-from casefac.money import Money
+from casefac.money import Money, total
 from casefac.parties import Service
 from casefac.state import (
     AgreementStatus,
@@ -39,6 +39,22 @@ class MoneyFigures(BaseModel):
     outstanding: Money | None = None
     paid_out: Money | None = None
     payout_pending: Money | None = None
+
+
+def money_figures(invoices: list[InvoiceState], payouts: list[PayoutState]) -> MoneyFigures:
+    """Invoiced, paid and outstanding (void invoices left out), paid out and pending, in the case's currencies."""
+    inv = [i for i in invoices if i.status != "void"]
+    figures: dict[str, Money | None] = {}
+    if inv:
+        cur = inv[0].amount_due.currency
+        figures["invoiced"] = total([i.amount_due for i in inv], cur)
+        figures["paid"] = total([i.amount_due for i in inv if i.status == "paid"], cur)
+        figures["outstanding"] = total([i.amount_due for i in inv if i.status != "paid"], cur)
+    if payouts:
+        cur = payouts[0].amount.currency
+        figures["paid_out"] = total([p.amount for p in payouts if p.status == "paid"], cur)
+        figures["payout_pending"] = total([p.amount for p in payouts if p.status == "pending"], cur)
+    return MoneyFigures(**figures)
 
 
 class SignerView(BaseModel):
@@ -81,3 +97,10 @@ class CaseStatus(BaseModel):
     outcome: str | None
     timeline: list[TimelineEntry]
     history_events: int
+    #: The case record: milestones so far and the last one the record confirmed (behind when they differ).
+    record_seq: int = 0
+    record_written: int = 0
+
+    @property
+    def record_behind(self) -> bool:
+        return self.record_written < self.record_seq

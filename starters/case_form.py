@@ -36,6 +36,7 @@ FLAG_PATHS: dict[str, tuple[str, ...]] = {
     "description": ("description",),
     "deadline": ("deadline",),
     "budget_cap": ("budget_cap",),
+    "problem_code": ("problem_code",),
 }
 
 

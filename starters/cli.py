@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import typer
 
-from starters.commands import bench, cases, demo, records, services, views
+from starters.commands import bench, case_record, cases, demo, records, services, views
 
 app = typer.Typer(
     name="casefac",
@@ -30,6 +30,7 @@ services.register(app)
 demo.register(app)
 bench.register(app)
 records.register(app)
+case_record.register(app)
 
 
 def main() -> None:

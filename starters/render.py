@@ -15,7 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from casefac.money import Money
-from casefac.status import CaseStatus
+from casefac.state import InvoiceState, PayoutState
+from casefac.status import CaseStatus, MoneyFigures
+from records.reader import RecordedCase
 
 STAGE_STYLE = {"REVIEW": "cyan", "AGREEMENT": "blue", "ASSIGNMENT": "magenta", "PAYMENT": "yellow",
                "EVALUATION": "green", "CLOSED": "bold green", "DECLINED": "red", "CANCELLED": "red"}
@@ -76,29 +78,37 @@ def _header(s: CaseStatus) -> RenderableType:
     if s.evaluations_from or s.outcome:
         grid.add_row("Evaluation", f"from {', '.join(s.evaluations_from) or 'nobody yet'} · outcome "
                      f"{s.outcome or 'not reported'}")
+    if s.record_behind:
+        grid.add_row(Text("Record", style="bold yellow"),
+                     Text(f"records behind: {s.record_written} of {s.record_seq} milestones written to the case "
+                          "record; writes retry until the records database answers (see the worker's log)",
+                          style="yellow"))
     return grid
 
 
-def _money(s: CaseStatus) -> RenderableType | None:
-    if not (s.invoices or s.payouts):
+def _money(s: CaseStatus | RecordedCase) -> RenderableType | None:
+    return money_table(s.invoices, s.payouts, s.money)
+
+
+def money_table(invoices: list[InvoiceState], payouts: list[PayoutState], m: MoneyFigures) -> RenderableType | None:
+    if not (invoices or payouts):
         return None
     table = Table(title="Money", title_justify="left", expand=False)
     for column in ("what", "report", "amount", "status", "reference"):
         table.add_column(column, justify="right" if column == "amount" else "left")
-    for inv in s.invoices:
+    for inv in invoices:
         table.add_row("invoice", str(inv.report_number), inv.amount_due.format(), inv.status,
                       inv.number or inv.invoice_id)
-    for pay in s.payouts:
+    for pay in payouts:
         table.add_row(f"payout ({pay.method})", str(pay.report_number), pay.amount.format(), pay.status,
                       pay.reference or "—")
-    m = s.money
     totals = Text(f"invoiced {money(m.invoiced)} · paid {money(m.paid)} · outstanding {money(m.outstanding)} · "
                   f"paid out {money(m.paid_out)} · payout pending {money(m.payout_pending)}", style="bold",
                   overflow="fold")
     return Group(table, totals)
 
 
-def _work(s: CaseStatus) -> RenderableType | None:
+def _work(s: CaseStatus | RecordedCase) -> RenderableType | None:
     if not (s.tasks or s.reports):
         return None
     table = Table(title="Work", title_justify="left")
@@ -132,3 +142,59 @@ def status_view(s: CaseStatus) -> RenderableType:
     parts = [p for p in (_header(s), _work(s), _money(s), _timeline(s)) if p is not None]
     return Panel(Group(*parts), title=f"[bold]Case {s.case_id}[/]", title_align="left",
                  subtitle=f"{s.history_events} history events", subtitle_align="right")
+
+
+def _recorded_header(r: RecordedCase) -> RenderableType:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row("Stage", stage_text(r.stage.value))
+    grid.add_row("Country", f"{r.country} · {r.matter_type} · LSC problem code {r.problem_code}")
+    grid.add_row("Opened", stamp(r.opened_at))
+    if r.closed_at:
+        grid.add_row("Finished", stamp(r.closed_at))
+    grid.add_row("Advocate", f"{r.advocate_id} ({escape(r.advocate_organization)})")
+    grid.add_row("Defender", r.defender_id or "— not assigned")
+    agreement = r.agreement.status + (f" {stamp(r.agreement.signed_at)}" if r.agreement.signed_at else "")
+    grid.add_row("Agreement", agreement)
+    signed = next((c for c in r.contract if c.signed), None)
+    if r.contract:
+        last = r.contract[-1]
+        grid.add_row("Contract", f"revision {last.number} · approved by {', '.join(last.approvals) or 'none'}"
+                     + (f" · revision {signed.number} signed (envelope {signed.envelope_id}, sha256 "
+                        f"{signed.content_hash[:12]}…)" if signed else " · not signed"))
+    if r.evaluations_from or r.outcome:
+        grid.add_row("Evaluation", f"from {', '.join(r.evaluations_from) or 'nobody'} · outcome "
+                     f"{r.outcome or 'not reported'}")
+    if r.closing_code or r.closing_code_suggested:
+        code = r.closing_code or r.closing_code_suggested
+        grid.add_row("Closing code", f"{code}" + ("" if r.closing_code else " (suggested by the outcome; "
+                                                  f"`casefac records close-code {r.case_id} CODE` to set)"))
+    if r.cancel_reason:
+        grid.add_row("Cancelled", escape(r.cancel_reason))
+    episodes = len(r.attention)
+    if episodes:
+        open_ = sum(1 for a in r.attention if a.resolved_at is None)
+        grid.add_row("Attention", f"{episodes} episode(s), {open_} not cleared")
+    return grid
+
+
+def _recorded_stages(r: RecordedCase) -> RenderableType:
+    table = Table(title="Stages", title_justify="left")
+    table.add_column("stage")
+    table.add_column("entered (UTC)", no_wrap=True)
+    table.add_column("days", justify="right")
+    for s in r.stages:
+        days = f"{(s.left_at - s.entered_at).total_seconds() / 86400:.1f}" if s.left_at else ""
+        table.add_row(stage_text(s.stage.value), stamp(s.entered_at), days)
+    return table
+
+
+def record_view(r: RecordedCase) -> RenderableType:
+    """A case as the case record keeps it: for cases Temporal no longer holds."""
+    work = _work(r)
+    parts = [p for p in (_recorded_header(r), work, money_table(r.invoices, r.payouts, r.money), _recorded_stages(r))
+             if p is not None]
+    when = f"closed {r.closed_at:%Y-%m-%d}" if r.closed_at else f"recorded {r.recorded_at:%Y-%m-%d %H:%M} UTC"
+    return Panel(Group(*parts), title=f"[bold]Case {r.case_id}[/] [dim]from the case record, {when}[/]",
+                 title_align="left", subtitle=f"record #{r.record_seq}", subtitle_align="right")

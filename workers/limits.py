@@ -27,7 +27,7 @@ def queue_rate_limits(settings: Settings) -> dict[str, float | None]:
     """Activities per second for each task queue; ``None`` means unlimited."""
     live = settings.mode == "live"
     docusign, sendgrid, stripe = settings.docusign, settings.sendgrid, settings.stripe
-    limits: dict[str, float | None] = {TaskQueue.MAIN: None}
+    limits: dict[str, float | None] = {TaskQueue.MAIN: None, TaskQueue.RECORDS: None}  # our own services
     limits[TaskQueue.ESIGN] = (docusign.calls_per_hour / 3600 / DOCUSIGN_CALLS_PER_ACTIVITY
                                if live or "calls_per_hour" in docusign.model_fields_set else None)
     limits[TaskQueue.MAIL] = (sendgrid.calls_per_second / SENDGRID_CALLS_PER_ACTIVITY

@@ -27,6 +27,7 @@ from casefac.activity_io import TaskQueue
 from casefac.keyring import KeyRingError
 from casefac.settings import Settings
 from casefac.temporal_client import connect_client
+from records.database import SchemaOutOfDate
 from workers.limits import queue_rate_limits
 from workers.logs import configure_logging
 from workers.roles import WorkerRole
@@ -40,6 +41,26 @@ WORKFLOWS = (CaseFacilitationWorkflow, AdvocateWorkflow)
 #: Provider calls are idempotent, so an activity cut off after this is simply retried elsewhere.
 GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 IDENTITY = "casefac-worker"
+
+
+def check_records_schema(settings: Settings) -> None:
+    """Refuse to run record writes against a database behind this code's schema (SchemaOutOfDate).
+
+    A database that cannot be reached is no reason to stop: cases go on and their record writes retry
+    until it is back, so that is only a warning.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from records.database import create_records_engine, require_current_schema
+
+    engine = create_records_engine(settings.records_url)
+    try:
+        require_current_schema(engine)
+    except SQLAlchemyError as exc:
+        log.warning("the case record is unreachable (%s): cases go on and their records are written when it is "
+                    "back", type(exc).__name__)
+    finally:
+        engine.dispose()
 
 
 def build_workers(client: Client, settings: Settings, role: WorkerRole = WorkerRole.ALL) -> list[Worker]:
@@ -79,6 +100,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None, role: Wor
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread / not POSIX
             loop.add_signal_handler(sig, stop.set)
+    if role.runs_activities:
+        check_records_schema(settings)
     client = await connect_client(settings, identity=IDENTITY)
     workers = build_workers(client, settings, role)
     limits = queue_rate_limits(settings)
@@ -99,7 +122,7 @@ def main(settings: Settings | None = None, role: WorkerRole = WorkerRole.ALL) ->
     settings = settings or Settings()
     try:
         asyncio.run(serve(settings, role=role))
-    except KeyRingError as exc:
+    except (KeyRingError, SchemaOutOfDate) as exc:
         log.error("%s", exc)
         sys.exit(1)
     except RuntimeError as exc:

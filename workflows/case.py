@@ -43,6 +43,8 @@ with workflow.unsafe.imports_passed_through():
     from casefac.state import (
         CaseInput,
         EnvelopeState,
+        InvoiceStatusChange,
+        Offer,
         TaskState,
     )
     from casefac.status import CaseStatus
@@ -50,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.case_core import FAILED, CaseCancelled, ContinueAsNewNow, Who
 from workflows.case_messages import CaseMessages
+from workflows.case_record import CASE_RECORD_PATCH
 
 #: ``workflow.patched`` id: the signed contract is archived beside the Assignment stage, not before it.
 STORE_DOCUMENTS_BESIDE_PATCH = "store-documents-beside"
@@ -70,6 +73,9 @@ class CaseFacilitationWorkflow(CaseMessages):
             self._event("opened", str(self.req.opened_by))
         self._upsert_all()
         collector = asyncio.create_task(self._collect_money())
+        recorder = asyncio.create_task(self._keep_record()) if workflow.patched(CASE_RECORD_PATCH) else None
+        if inp.state is None:
+            self._milestone()  # the case is open: its id is taken in the record from now on
         stages: dict[CaseStage, Callable[[], Awaitable[None]]] = {
             CaseStage.REVIEW: self._review,
             CaseStage.AGREEMENT: self._agreement,
@@ -92,6 +98,9 @@ class CaseFacilitationWorkflow(CaseMessages):
         await workflow.wait_condition(lambda: collector.done() or not self._collector_busy)
         collector.cancel()
         await workflow.wait_condition(lambda: workflow.all_handlers_finished() and self._beside_done())
+        if recorder is not None:
+            await workflow.wait_condition(self._record_done)
+            recorder.cancel()
         workflow.logger.info("case finished", extra={"case_id": self.req.case_id, "stage": self.s.stage.value})
         return self.status()
 
@@ -115,6 +124,7 @@ class CaseFacilitationWorkflow(CaseMessages):
             assert defender is not None
             if self.s.offer_sent_at is None:
                 self.s.offer_sent_at = workflow.now()
+                self.s.offers.append(Offer(defender_id=defender.id, offered_at=self.s.offer_sent_at))
                 self._upsert(sa.DEFENDER_ID.value_set(defender.id))
                 answer_by = self.s.offer_sent_at + p.defender_answer_window
                 await self._mail(MailKind.ASSIGNMENT_OFFER, self._to_defender(),
@@ -126,6 +136,9 @@ class CaseFacilitationWorkflow(CaseMessages):
             answered = await self._wait(lambda: self.s.defender_accepted is not None,
                                         who=lambda d=defender: ("defender", d.id, "accept or decline the assignment"),
                                         deadline=remaining)
+            offer = self.s.offers[-1] if self.s.offers and self.s.offers[-1].defender_id == defender.id else None
+            if offer is not None:
+                offer.result = ("accepted" if self.s.defender_accepted else "declined") if answered else "no_answer"
             if answered and self.s.defender_accepted:
                 self._event(f"Defender {defender.id} accepted", f"defender:{defender.id}")
                 await self._mail(MailKind.ASSIGNMENT_CONFIRMED, self._to_advocate())
@@ -354,6 +367,7 @@ class CaseFacilitationWorkflow(CaseMessages):
             evals_open = len(self.s.evaluations) < 2 and now < eval_deadline
             if self.s.outcome is None and now >= start + p.outcome_wait_max:
                 self.s.outcome = Outcome(result=OutcomeResult.UNKNOWN, notes="not reported within the policy")
+                self.s.outcome_at = now
                 self._event("outcome not reported in time; recorded as unknown")
             if not evals_open and self.s.outcome is not None and self._money_settled():
                 break
@@ -424,6 +438,7 @@ class CaseFacilitationWorkflow(CaseMessages):
                                       step="void invoice", blocking=False)
                 if ref is not FAILED:
                     inv.status = ref.status
+                    inv.history = [*inv.history, InvoiceStatusChange(status=ref.status, at=workflow.now())]
         self._money_changed()
         ctx = {"reason": cancel.reason}
         told = [self._to_advocate(), *([self._to_defender()] if self.s.defender else []), self._to_staff()]

@@ -21,8 +21,10 @@ with workflow.unsafe.imports_passed_through():
     from casefac.contract import ContractRevision
     from casefac.state import (
         Attention,
+        AttentionEpisode,
         CaseInput,
         CaseState,
+        StageChange,
         TimelineEntry,
         Waiting,
     )
@@ -35,6 +37,7 @@ Who = tuple[str, str | None, str]
 MAX_SEEN_EVENTS = 1000
 MAX_TIMELINE = 300
 MAX_TASK_NOTES = 20
+MAX_ATTENTION_LOG = 50
 
 #: What ``_act(..., blocking=False)`` returns when the call failed (the failure is flagged for staff).
 FAILED: Any = object()
@@ -116,8 +119,7 @@ class CaseCore:
                              every=self.policy.attention_reminder_every,
                              on_remind=lambda _n: self._mail(MailKind.NEEDS_ATTENTION, self._to_staff(), ctx))
             self.s.retry_requested = False
-            self.s.attention = None
-            self._upsert(sa.NEEDS_ATTENTION.value_set(False))
+            self._clear_attention()
             self._event(f"retrying {step}")
 
     async def _together(self, *steps: Awaitable[None]) -> None:
@@ -137,6 +139,20 @@ class CaseCore:
         self.s.attention = attention
         self._upsert(sa.NEEDS_ATTENTION.value_set(True))
         self._event(f"needs attention: {attention.step} ({attention.error_type})")
+        self.s.attention_log = [*self.s.attention_log, AttentionEpisode(**attention.model_dump())][-MAX_ATTENTION_LOG:]
+        self._milestone()
+
+    def _clear_attention(self) -> None:
+        self.s.attention = None
+        self._upsert(sa.NEEDS_ATTENTION.value_set(False))
+        open_episode = next((a for a in reversed(self.s.attention_log) if a.resolved_at is None), None)
+        if open_episode is not None:
+            open_episode.resolved_at = workflow.now()
+        self._milestone()
+
+    def _milestone(self) -> None:
+        """Something the case record keeps was decided: the record writer sends a new snapshot."""
+        self.s.record_seq += 1
 
     # ---------------------------------------------------------------------------------------- waiting
     async def _wait(self, done: Callable[[], bool], *, who: Callable[[], Who],
@@ -209,6 +225,8 @@ class CaseCore:
 
     def _set_stage(self, stage: CaseStage) -> None:
         self.s.stage = stage
+        self.s.stage_changes.append(StageChange(stage=stage, at=workflow.now()))
+        self._milestone()
         self._event(f"stage {stage.value}")
         self._upsert(sa.CASE_STAGE.value_set(stage.value))
         workflow.set_current_details(self._details())

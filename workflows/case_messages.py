@@ -10,7 +10,6 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from casefac import ledes
-    from casefac import search_attributes as sa
     from casefac.activity_io import (
         CONTRACT_SIGNERS,
         MailKind,
@@ -41,11 +40,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from casefac.parties import Role
     from casefac.pricing import price_report
+    from casefac.record import CaseRecord
     from casefac.report import SubmittedReport
     from casefac.state import (
         ApprovedReport,
         Attention,
         InvoiceState,
+        InvoiceStatusChange,
         Waiting,
     )
     from casefac.status import CaseStatus, ReportView, SignerView
@@ -53,10 +54,10 @@ with workflow.unsafe.imports_passed_through():
 
 
 from workflows.case_core import MAX_TASK_NOTES
-from workflows.case_money import CaseMoney
+from workflows.case_record import CaseRecorder
 
 
-class CaseMessages(CaseMoney):
+class CaseMessages(CaseRecorder):
     # ---------------------------------------------------------------------------------------- signals
     @workflow.signal(name=Signal.ENVELOPE_EVENT)
     def envelope_event(self, ev: EnvelopeEvent) -> None:
@@ -114,6 +115,9 @@ class CaseMessages(CaseMoney):
         if inv.status in ("paid", "void"):
             return
         inv.status = {"paid": "paid", "payment_failed": "payment_failed", "voided": "void"}[ev.kind]  # type: ignore[assignment]
+        inv.history = [*inv.history, InvoiceStatusChange(status=inv.status, at=workflow.now())]
+        if inv.status == "paid":
+            inv.paid_at = workflow.now()
         self._event(f"invoice {inv.number or inv.invoice_id} {inv.status}")
         self._money_changed()
 
@@ -168,6 +172,8 @@ class CaseMessages(CaseMoney):
     def respond_to_assignment(self, payload: Any) -> Receipt:
         msg = rules.parse(RespondToAssignment, payload)
         self.s.defender_accepted = msg.accept
+        if not msg.accept and self.s.offers:
+            self.s.offers[-1].reason = msg.reason
         return self._receipt("assignment accepted" if msg.accept else "assignment declined")
 
     @respond_to_assignment.validator
@@ -225,7 +231,8 @@ class CaseMessages(CaseMoney):
     def submit_report(self, payload: Any) -> Receipt:
         msg = rules.parse(SubmitReport, payload)
         number = len(self.s.reports) + 1
-        self.s.reports.append(SubmittedReport(number=number, report=msg.report, submitted_by=msg.actor))
+        self.s.reports.append(SubmittedReport(number=number, report=msg.report, submitted_by=msg.actor,
+                                              submitted_at=workflow.now()))
         self._event(f"{msg.report.kind.value} report {number} submitted", str(msg.actor))
         return self._receipt(f"report {number} received", number)
 
@@ -276,6 +283,7 @@ class CaseMessages(CaseMoney):
         payout = next(p for p in self.s.payouts if p.report_number == msg.report_number)
         payout.status = "paid"
         payout.reference = msg.reference
+        payout.paid_at = workflow.now()
         self._event(f"manual payout for report {payout.report_number} recorded", str(msg.actor))
         self._money_changed()
         await self._mail(MailKind.PAYOUT_MADE, self._to_defender(),
@@ -291,6 +299,8 @@ class CaseMessages(CaseMoney):
     def submit_evaluation(self, payload: Any) -> Receipt:
         msg = rules.parse(SubmitEvaluation, payload)
         self.s.evaluations[msg.actor.role.value] = msg.evaluation
+        self.s.evaluated_at[msg.actor.role.value] = workflow.now()
+        self._milestone()
         self._event(f"evaluation from the {msg.actor.role.value}", str(msg.actor))
         return self._receipt("thank you for your evaluation")
 
@@ -303,6 +313,8 @@ class CaseMessages(CaseMoney):
     def report_outcome(self, payload: Any) -> Receipt:
         msg = rules.parse(ReportOutcome, payload)
         self.s.outcome = msg.outcome
+        self.s.outcome_at = workflow.now()
+        self._milestone()
         self._event(f"outcome reported: {msg.outcome.result.value}", str(msg.actor))
         return self._receipt("outcome recorded")
 
@@ -332,8 +344,7 @@ class CaseMessages(CaseMoney):
         if attention.blocking:
             self.s.retry_requested = True
             return self._receipt(f"retrying {attention.step}")
-        self.s.attention = None
-        self._upsert(sa.NEEDS_ATTENTION.value_set(False))
+        self._clear_attention()
         return self._receipt(f"cleared: {attention.step}")
 
     @retry_step.validator
@@ -366,6 +377,11 @@ class CaseMessages(CaseMoney):
                               client_user_id=d.id, name=d.name, email=str(d.email))
         return None  # JiM's signer comes from settings.docusign
 
+    @workflow.query(name="record")
+    def record(self) -> CaseRecord:
+        """The snapshot the case record holds of this case (``casefac records sync``)."""
+        return self._record_snapshot()
+
     @workflow.query(name="status")
     def status(self) -> CaseStatus:
         s = self.s
@@ -389,4 +405,5 @@ class CaseMessages(CaseMoney):
                                 change_reasons=r.change_reasons) for r in s.reports],
             invoices=s.invoices, payouts=s.payouts, money=self._money_figures(),
             evaluations_from=sorted(s.evaluations), outcome=s.outcome.result.value if s.outcome else None,
-            timeline=s.timeline, history_events=workflow.info().get_current_history_length())
+            timeline=s.timeline, history_events=workflow.info().get_current_history_length(),
+            record_seq=s.record_seq, record_written=s.record_written)

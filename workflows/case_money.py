@@ -20,13 +20,14 @@ with workflow.unsafe.imports_passed_through():
         PayDefender,
         TransferRef,
     )
-    from casefac.money import Money, total
+    from casefac.money import total
     from casefac.state import (
         ApprovedReport,
         InvoiceState,
+        InvoiceStatusChange,
         PayoutState,
     )
-    from casefac.status import MoneyFigures
+    from casefac.status import MoneyFigures, money_figures
 
 
 from workflows.case_notices import CaseNotices
@@ -49,7 +50,7 @@ class CaseMoney(CaseNotices):
                 step=f"payout for report {approved.number}")
             self.s.payouts.append(PayoutState(report_number=approved.number, method="stripe_connect", amount=amount,
                                               status="paid", reference=ref.transfer_id,
-                                              requested_at=workflow.now()))
+                                              requested_at=workflow.now(), paid_at=workflow.now()))
             self._event(f"paid {amount.format()} to {defender.id} by Stripe transfer")
             await self._mail(MailKind.PAYOUT_MADE, self._to_defender(),
                              {"amount": amount.format(), "report_number": approved.number})
@@ -77,7 +78,8 @@ class CaseMoney(CaseNotices):
         self.s.invoices.append(InvoiceState(report_number=approved.number, invoice_id=ref.invoice_id,
                                             number=ref.number, status=ref.status, amount_due=ref.amount_due,
                                             hosted_invoice_url=ref.hosted_invoice_url, issued_at=workflow.now(),
-                                            due_date=ref.due_date))
+                                            due_date=ref.due_date,
+                                            history=[InvoiceStatusChange(status=ref.status, at=workflow.now())]))
         self._event(f"invoice {ref.number or ref.invoice_id} sent: {ref.amount_due.format()}")
         self._apply_orphan_invoice_events()
         self._money_changed()
@@ -176,6 +178,7 @@ class CaseMoney(CaseNotices):
     def _money_changed(self) -> None:
         self._version += 1
         self._money_version += 1
+        self._milestone()
         invoices = self.s.invoices
         if invoices:
             statuses = {i.status for i in invoices}
@@ -187,15 +190,4 @@ class CaseMoney(CaseNotices):
         workflow.set_current_details(self._details())
 
     def _money_figures(self) -> MoneyFigures:
-        inv = [i for i in self.s.invoices if i.status != "void"]
-        figures: dict[str, Money | None] = {}
-        if inv:
-            cur = inv[0].amount_due.currency
-            figures["invoiced"] = total([i.amount_due for i in inv], cur)
-            figures["paid"] = total([i.amount_due for i in inv if i.status == "paid"], cur)
-            figures["outstanding"] = total([i.amount_due for i in inv if i.status != "paid"], cur)
-        if self.s.payouts:
-            cur = self.s.payouts[0].amount.currency
-            figures["paid_out"] = total([p.amount for p in self.s.payouts if p.status == "paid"], cur)
-            figures["payout_pending"] = total([p.amount for p in self.s.payouts if p.status == "pending"], cur)
-        return MoneyFigures(**figures)
+        return money_figures(self.s.invoices, self.s.payouts)

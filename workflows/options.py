@@ -30,6 +30,8 @@ PROVIDER_HEARTBEAT = timedelta(seconds=20)
 
 _PROVIDER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
                               maximum_interval=timedelta(minutes=10))
+_RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
+                            maximum_interval=timedelta(minutes=5))
 _LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
                            maximum_interval=timedelta(minutes=1))
 
@@ -56,4 +58,7 @@ OPTIONS: dict[str, CallOptions] = {
                                            _PROVIDER_RETRY, PROVIDER_HEARTBEAT),
     ActivityName.PAY_DEFENDER: CallOptions(TaskQueue.BILLING, timedelta(minutes=2), timedelta(days=1),
                                            _PROVIDER_RETRY, PROVIDER_HEARTBEAT),
+    # The record is written whenever the database is back, however long it was away: the case goes on.
+    ActivityName.WRITE_RECORD: CallOptions(TaskQueue.RECORDS, timedelta(seconds=30), timedelta(days=3650),
+                                           _RECORD_RETRY),
 }

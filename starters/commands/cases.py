@@ -17,11 +17,13 @@ from rich.markup import escape
 from casefac.messages import Receipt
 from casefac.parties import Role
 from casefac.roster import eligible, parse_roster
+from records.vocabulary import problem_code_error
 from starters import staff_actions
 from starters.case_form import build_request, read_case_file
 from starters.cases import open_case, read_status
 from starters.cli_runtime import actor, connect, console, fail, load_settings, run, validation_failed
 from starters.parsing import InputError, parse_adjustment, parse_money, parse_rate
+from starters.record_access import id_taken
 
 StaffOpt = Annotated[str | None, typer.Option("--as", envvar="CASEFAC_STAFF_ID", show_envvar=True,
                                               help="Your staff id, e.g. coord.ana (recorded as the actor).")]
@@ -62,6 +64,8 @@ def register(app: typer.Typer) -> None:
         deadline: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
         budget_cap: Annotated[str | None, typer.Option(help="e.g. 1500.00 (billing currency) or 'CAD 1500.00'")]
         = None,
+        problem_code: Annotated[str | None, typer.Option(help="LSC CSR problem code for funders' reports "
+                                                         "(default 81 Immigration/Naturalization)")] = None,
         staff: StaffOpt = None,
     ) -> None:
         """Open a Case Facilitation for an Advocate (a new workflow, id case-<CASE-ID>)."""
@@ -72,7 +76,7 @@ def register(app: typer.Typer) -> None:
                      advocate_language=advocate_language, billing_currency=billing_currency,
                      client_name=client_name, client_dob=client_dob, client_location=client_location,
                      client_contact=client_contact, country=country, matter_type=matter_type, services=services,
-                     description=description, deadline=deadline, budget_cap=budget_cap)
+                     description=description, deadline=deadline, budget_cap=budget_cap, problem_code=problem_code)
         try:
             base = read_case_file(file) if file else {}
             request = build_request(base, flags, who)
@@ -80,6 +84,13 @@ def register(app: typer.Typer) -> None:
             _input_error(exc)
         except ValidationError as exc:
             validation_failed("the case request", exc)
+        problem = problem_code_error(request.problem_code)
+        if problem:
+            fail(problem, 2)
+        held = id_taken(settings, request.case_id)
+        if held is not None:
+            fail(f"{request.case_id} is already in the case record ({held.stage}, opened {held.opened_at:%Y-%m-%d}): "
+                 "a case id is never reused; choose another")
 
         async def go() -> str:
             client = await connect(settings)

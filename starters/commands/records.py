@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from temporalio.service import RPCError, RPCStatusCode
 
 from starters.cli_runtime import connect, console, fail, load_settings, run
+from starters.record_access import open_records
 
 if TYPE_CHECKING:
     from casefac.keyring import KeyRing
@@ -29,11 +31,23 @@ def register(app: typer.Typer) -> None:
 
         settings = load_settings()
 
-        async def go() -> str | None:
+        async def go() -> tuple[bool, str | None]:
             handle = case_handle(await connect(settings), case_id)
-            return await handle.query("ledes", report, result_type=str | None)  # type: ignore[arg-type]
+            try:
+                return True, await handle.query("ledes", report, result_type=str | None)  # type: ignore[arg-type]
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                return False, None  # Temporal no longer holds the case: the record kept its LEDES files
 
-        text = run(settings, go())
+        in_temporal, text = run(settings, go())
+        if not in_temporal:
+            with open_records(settings) as records:
+                if records.reader.holds(case_id) is None:
+                    fail(f"no such case {case_id}: neither Temporal nor the case record holds it")
+                text = records.reader.ledes(case_id, report)
+            if text is not None:
+                console.print(f"[dim]from the case record (Temporal no longer holds {case_id})[/]")
         if text is None:
             fail(f"report {report} of case {case_id} is not approved and invoiced yet: no LEDES file")
         path = output or Path(ledes_format.filename(case_id, report))

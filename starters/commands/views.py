@@ -14,14 +14,17 @@ from pydantic import ValidationError
 from rich import box
 from rich.markup import escape
 from rich.table import Table
+from temporalio.service import RPCError, RPCStatusCode
 
 from casefac.roster import parse_roster
+from casefac.settings import Settings
 from casefac.status import CaseStatus
 from starters.cases import read_status
 from starters.cli_runtime import connect, console, fail, load_settings, run, validation_failed
 from starters.listing import INVOICE_STATUSES, CaseRow, build_query, list_cases
 from starters.parsing import InputError
-from starters.render import stage_text, status_view
+from starters.record_access import open_records
+from starters.render import record_view, stage_text, status_view
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
@@ -35,11 +38,18 @@ def register(app: typer.Typer) -> None:
         """Where a case stands: stage, who it waits on for what since when, money, timeline."""
         settings = load_settings()
 
-        async def go() -> CaseStatus:
-            return await read_status(await connect(settings), case_id)
+        async def go() -> CaseStatus | None:
+            try:
+                return await read_status(await connect(settings), case_id)
+            except RPCError as exc:
+                if exc.status == RPCStatusCode.NOT_FOUND:
+                    return None  # Temporal has forgotten it (retention) or never had it: the record knows
+                raise
 
         result = run(settings, go())
-        if as_json:
+        if result is None:
+            _status_from_record(settings, case_id, as_json)
+        elif as_json:
             console.print_json(result.model_dump_json())
         else:
             console.print(status_view(result), soft_wrap=False)
@@ -54,11 +64,16 @@ def register(app: typer.Typer) -> None:
         invoice_status: Annotated[str | None, typer.Option(help=", ".join(INVOICE_STATUSES))] = None,
         needs_attention: Annotated[bool, typer.Option("--needs-attention", help="Only cases waiting on a "
                                                       "fix and retry.")] = False,
+        closed: Annotated[bool, typer.Option("--closed", help="Finished cases from the case record, newest "
+                                             "first (also those Temporal no longer holds).")] = False,
         limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
         as_json: JsonOpt = False,
     ) -> None:
         """Cases by stage, country, Defender, invoice status or attention (search attributes)."""
         settings = load_settings()
+        if closed:
+            _list_closed(settings, stage=stage, country=country, limit=limit, as_json=as_json)
+            return
         try:
             query = build_query(stage=stage, country=country, defender=defender, advocate=advocate,
                                 invoice_status=invoice_status, needs_attention=needs_attention)
@@ -113,3 +128,36 @@ def register(app: typer.Typer) -> None:
                           "Stripe Connect" if d.payout.kind == "stripe_connect" else "manual",
                           "yes" if d.active else "[red]no[/]")
         console.print(table)
+
+
+def _status_from_record(settings: Settings, case_id: str, as_json: bool) -> None:
+    with open_records(settings) as records:
+        recorded = records.reader.case(case_id)
+    if recorded is None:
+        fail(f"no such case {case_id}: neither Temporal nor the case record holds it")
+    if as_json:
+        console.print_json(recorded.model_dump_json())
+    else:
+        console.print(record_view(recorded), soft_wrap=False)
+
+
+def _list_closed(settings: Settings, *, stage: str | None, country: str | None, limit: int, as_json: bool) -> None:
+    finished = ("CLOSED", "DECLINED", "CANCELLED")
+    if stage and stage.upper() not in finished:
+        fail(f"--closed lists finished cases: --stage is one of {', '.join(finished)}", 2)
+    with open_records(settings) as records:
+        rows = records.reader.closed(limit=limit, country=country.upper() if country else None,
+                                     stage=stage.upper() if stage else None)
+    if as_json:
+        console.print_json(json.dumps({"source": "record", "cases": [r.model_dump(mode="json") for r in rows]}))
+        return
+    table = Table(title=f"{len(rows)} finished case(s) from the case record", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for column in ("case", "stage", "ctry", "defender", "advocate", "invoiced", "outcome", "code", "opened",
+                   "finished"):
+        table.add_column(column, justify="right" if column == "invoiced" else "left", no_wrap=True)
+    for r in rows:
+        table.add_row(r.case_id, stage_text(r.stage), r.country, r.defender_id or "", r.advocate_id,
+                      r.invoiced.format() if r.invoiced else "", r.outcome or "", r.closing_code or "",
+                      f"{r.opened_at:%Y-%m-%d}", f"{r.closed_at:%Y-%m-%d}")
+    console.print(table)

@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -40,6 +41,8 @@ class StackPlan:
     log_level: str
     search_attributes: dict[str, str]
     dynamic_config: dict[str, int | float | bool | str]
+    #: How long the namespace keeps closed workflows (set after start: start-dev has no flag for it).
+    retention: timedelta
     gateway_host: str
     gateway_port: int
     gateway_url: str
@@ -158,7 +161,7 @@ def make_plan(settings: Settings, spec: StackSpec, *, free_ports: bool = False) 
         data_dir=data_dir, mode=settings.mode, temporal_ip=ip, temporal_port=port, ui_port=ui_port,
         namespace=namespace, db_file=data_dir / ts.db_filename, log_level=ts.log_level,
         search_attributes=dict(ts.search_attributes), dynamic_config=dict(ts.dynamic_config),
-        gateway_host=gw.host, gateway_port=gw_port,
+        retention=ts.retention, gateway_host=gw.host, gateway_port=gw_port,
         gateway_url=gateway_url.rstrip("/"), ui_origin=ui_origin.rstrip("/"), codec_endpoint=codec_endpoint,
         sandbox_host=sb.host, sandbox_port=sb_port, oauth_port=oauth_port,
         sandbox_state_file=data_dir / ss.sandbox.state_file, worker_split=ss.worker.split,

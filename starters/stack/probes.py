@@ -73,6 +73,7 @@ ACTIVITY_QUEUES: tuple[tuple[str, TaskQueueType.ValueType], ...] = (
     (TaskQueue.ESIGN, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
     (TaskQueue.MAIL, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
     (TaskQueue.BILLING, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+    (TaskQueue.RECORDS, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
 )
 WORKER_QUEUES = WORKFLOW_QUEUES + ACTIVITY_QUEUES
 

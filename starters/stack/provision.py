@@ -8,10 +8,14 @@ SendGrid signatures with the public key it was given.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from google.protobuf.duration_pb2 import Duration
 from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.namespace.v1 import NamespaceConfig
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNamespaceRequest
 from temporalio.client import Client
 
 from casefac.keyring import KeyRing
@@ -36,6 +40,8 @@ class Provisioned:
     keyring_created: bool
     keyring_path: str
     env: dict[str, str]
+    #: The case record's schema change and where it is, e.g. ``none → 0001 (sqlite:///…)``; None when current.
+    records_migrated: str | None = None
 
 
 def ensure_keyring(settings: Settings) -> bool:
@@ -71,7 +77,25 @@ def provision(plan: StackPlan, settings: Settings) -> Provisioned:
     plan.logs_dir.mkdir(exist_ok=True)
     created = ensure_keyring(settings)
     env = ensure_sandbox_files(plan) if plan.with_sandbox else {}
-    return Provisioned(keyring_created=created, keyring_path=str(settings.keyring_path), env=env)
+    return Provisioned(keyring_created=created, keyring_path=str(settings.keyring_path), env=env,
+                       records_migrated=ensure_records_schema(settings))
+
+
+def ensure_records_schema(settings: Settings) -> str | None:
+    """Bring the local stack's case record to the current schema, as ``casefac records migrate`` would.
+
+    The local stack owns its database; elsewhere the worker refuses to start on an old schema and names the
+    command, because migrating a production database is a decision for a person.
+    """
+    from records.database import create_records_engine, migrate
+
+    engine = create_records_engine(settings.records_url)
+    try:
+        before, after = migrate(engine)
+    finally:
+        engine.dispose()
+    where = engine.url.render_as_string(hide_password=True)
+    return None if before == after else f"{before or 'none'} → {after} ({where})"
 
 
 async def ensure_search_attributes(client: Client, wanted: dict[str, str]) -> list[str]:
@@ -84,3 +108,25 @@ async def ensure_search_attributes(client: Client, wanted: dict[str, str]) -> li
         await client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing))
     return sorted(missing)
+
+
+async def namespace_retention(client: Client) -> timedelta:
+    """How long the client's namespace keeps closed workflows, as the server says."""
+    described = await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=client.namespace))
+    return described.config.workflow_execution_retention_ttl.ToTimedelta()
+
+
+async def ensure_retention(client: Client, wanted: timedelta) -> bool:
+    """Give the namespace ``wanted`` retention (start-dev creates it with 24 h); True when it changed now.
+
+    The server fixes a workflow's deletion time when the workflow closes, so this runs before any worker
+    starts: every case closed in this session is kept for ``wanted``. Only the retention is sent; the
+    server leaves every unset field of the namespace's config as it was.
+    """
+    if await namespace_retention(client) == wanted:
+        return False
+    ttl = Duration()
+    ttl.FromTimedelta(wanted)
+    await client.workflow_service.update_namespace(UpdateNamespaceRequest(
+        namespace=client.namespace, config=NamespaceConfig(workflow_execution_retention_ttl=ttl)))
+    return True

@@ -6,16 +6,20 @@ the built-in defaults (the same values) apply, so ``casefac up`` works from any 
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from casefac.search_attributes import cli_flags
 
 SPEC_NAME = "temporal-dev.yml"
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 AttributeType = Literal["Text", "Keyword", "Int", "Double", "Bool", "Datetime", "KeywordList"]
 
@@ -42,6 +46,23 @@ class TemporalSpec(BaseModel):
         "matching.numTaskqueueReadPartitions": 1,
         "matching.numTaskqueueWritePartitions": 1,
     }
+    #: How long the namespace keeps closed workflows ("30d", "12h", ISO 8601 or seconds); set on every start,
+    #: because start-dev creates the namespace with 24 h and has no flag for it.
+    retention: timedelta = timedelta(days=30)
+
+    @field_validator("retention", mode="before")
+    @classmethod
+    def _short_duration(cls, value: object) -> object:
+        """``12h`` as well as ``30d`` (pydantic alone reads only the latter); anything else as pydantic does."""
+        match = re.fullmatch(r"\s*(\d+)\s*([smhd])\s*", value) if isinstance(value, str) else None
+        return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]]) if match else value
+
+    @field_validator("retention")
+    @classmethod
+    def _whole_positive_seconds(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0) or value.microseconds:
+            raise ValueError("retention must be a positive whole number of seconds, e.g. 30d or 12h")
+        return value
 
 
 class SandboxSpec(BaseModel):

@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -39,7 +39,7 @@ from starters.stack.probes import (
     wait_ready,
     worker_polling,
 )
-from starters.stack.provision import ensure_search_attributes, provision
+from starters.stack.provision import ensure_retention, ensure_search_attributes, provision
 from starters.stack.spec import SpecError, StackSpec
 from workers.roles import WorkerRole
 
@@ -110,6 +110,8 @@ class LocalStack:
         self.keyring_created = provisioned.keyring_created
         if provisioned.keyring_created:
             self._say(f"created the development key ring {provisioned.keyring_path}")
+        if provisioned.records_migrated:
+            self._say(f"case record schema {provisioned.records_migrated}")
         return env
 
     async def _start_temporal(self, env: dict[str, str]) -> Client:
@@ -119,6 +121,7 @@ class LocalStack:
         took = await wait_ready("Temporal dev server", self._temporal_probe(), child=server, timeout=30)
         client = await connect_plain(plan.temporal_address, plan.namespace)
         added = await ensure_search_attributes(client, plan.search_attributes)
+        await ensure_retention(client, plan.retention)
         self.open_cases = (await client.count_workflows(OPEN_CASES)).count
         resumed = f" · resuming {self.open_cases} open case(s)" if self.open_cases else ""
         self._ok("Temporal dev server", f"{plan.temporal_address} · UI {plan.ui_url} · {plan.db_file.name}"
@@ -277,6 +280,8 @@ async def run_up(settings: Settings, spec: StackSpec, console: Console) -> int:
         return 1
     console.print(f"[green bold]ready[/] in {time.monotonic() - started_at:.1f} s "
                   f"({datetime.now(UTC):%H:%M:%S} UTC). Cases are kept in {_rel(stack.plan.db_file)}.")
+    console.print(f"Closed cases are kept {describe_duration(stack.plan.retention)} in Temporal; "
+                  "the case record keeps them for good.")
     stack.print_urls()
     console.print("[dim]Try `casefac demo` in another terminal. Ctrl-C stops everything.[/]")
     dead = await stack.watch(stop)
@@ -295,10 +300,18 @@ def _rel(path: Path) -> str:
     return str(path)
 
 
+def describe_duration(duration: timedelta) -> str:
+    """``30 days``, ``12 hours``, ``90 minutes``: the largest unit that divides it evenly."""
+    seconds = int(duration.total_seconds())
+    unit, size = next((u, s) for u, s in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+                      if seconds % s == 0)
+    return f"{seconds // size} {unit}" + ("" if seconds == size else "s")
+
+
 def _polls(role: WorkerRole) -> str:
     """What a worker of ``role`` polls, as the start-up line shows it."""
     if role is WorkerRole.WORKFLOWS:
         return "workflows on casefac"
     if role is WorkerRole.ACTIVITIES:
-        return "activities on casefac, casefac-esign, casefac-mail, casefac-billing"
-    return "workflows and activities on casefac, casefac-esign, casefac-mail, casefac-billing"
+        return "activities on casefac, casefac-esign, casefac-mail, casefac-billing, casefac-records"
+    return "workflows and activities on casefac, casefac-esign, casefac-mail, casefac-billing, casefac-records"

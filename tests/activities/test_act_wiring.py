@@ -28,6 +28,7 @@ def test_every_activity_is_registered_on_its_queue(tmp_path: Path) -> None:
                           ActivityName.VOID_ENVELOPE, ActivityName.STORE_SIGNED_DOCUMENTS],
         TaskQueue.MAIL: [ActivityName.SEND_MAIL, ActivityName.SEND_MAILS],
         TaskQueue.BILLING: [ActivityName.ISSUE_INVOICE, ActivityName.VOID_INVOICE, ActivityName.PAY_DEFENDER],
+        TaskQueue.RECORDS: [ActivityName.WRITE_RECORD],
     }
     assert extra in queues[TaskQueue.MAIN]
 

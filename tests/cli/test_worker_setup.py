@@ -43,7 +43,8 @@ async def test_one_worker_per_queue_with_its_limit(world: CliWorld, tmp_path: Pa
     client = await Client.connect(world.env.client.service_client.config.target_host)
     workers = build_workers(client, settings)
     by_queue = {w.task_queue: w for w in workers}
-    assert sorted(by_queue) == sorted([TaskQueue.MAIN, TaskQueue.ESIGN, TaskQueue.MAIL, TaskQueue.BILLING])
+    assert sorted(by_queue) == sorted([TaskQueue.MAIN, TaskQueue.ESIGN, TaskQueue.MAIL, TaskQueue.BILLING,
+                                       TaskQueue.RECORDS])
     limits = queue_rate_limits(settings)
     for queue, worker in by_queue.items():
         assert worker.config()["max_task_queue_activities_per_second"] == limits[queue]

@@ -8,6 +8,7 @@ With the codec, the same history decodes, proving the search looked at real data
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from casefac.ids import advocate_workflow_id
 from tests.workflow.fakes import ROSTER
 from workflows.case import PAYOUT_BESIDE_INVOICE_PATCH, STORE_DOCUMENTS_BESIDE_PATCH
 from workflows.case_notices import MAIL_OUTBOX_PATCH
+from workflows.case_record import CASE_RECORD_PATCH
 
 from .journey import Words, full_case
 from .world import LogCapture, World
@@ -79,6 +81,22 @@ async def test_nothing_personal_reaches_the_server_or_the_logs_in_the_clear(worl
     for secret in secrets:
         assert secret not in log_text, f"{secret!r} in the logs"
 
+    # The case record (the worker wrote it through records.write): sealed values only, in every page of the
+    # file, the write-ahead log included. The Advocate's organisation is a reportable fact (invoiced by
+    # organisation), not personal data of a client, so it is the one value kept in the clear.
+    await case.handle.result()
+    database = world.settings.data_dir / "records.sqlite3"
+    with sqlite3.connect(database) as connection:
+        connection.execute("PRAGMA wal_checkpoint(FULL)")
+        assert connection.execute("SELECT stage FROM cases WHERE case_id = ?", (case.case_id,)).fetchone() == (
+            "CLOSED",)
+    pages = database.read_bytes() + (database.with_name(database.name + "-wal").read_bytes()
+                                     if database.with_name(database.name + "-wal").exists() else b"")
+    assert case.req.advocate.organization.encode() in pages  # the search reads real rows
+    for secret in secrets:
+        if secret != case.req.advocate.organization:
+            assert secret.encode() not in pages, f"{secret!r} in the case record's database file"
+
     # with the codec, everything decodes: the search above looked at real data
     decoded = await (await world.client(world.converter)).get_workflow_handle(case.handle.id).fetch_history()
     started = decoded.events[0].workflow_execution_started_event_attributes.input.payloads
@@ -101,7 +119,7 @@ async def test_a_payload_from_an_unknown_key_fails_loudly(world: World) -> None:
 
 
 SEARCH_ATTRIBUTES = "temporal.api.common.v1.SearchAttributes"
-KNOWN_PATCHES = {MAIL_OUTBOX_PATCH, STORE_DOCUMENTS_BESIDE_PATCH, PAYOUT_BESIDE_INVOICE_PATCH}
+KNOWN_PATCHES = {MAIL_OUTBOX_PATCH, STORE_DOCUMENTS_BESIDE_PATCH, PAYOUT_BESIDE_INVOICE_PATCH, CASE_RECORD_PATCH}
 
 
 def _is_patch_marker(event: HistoryEvent) -> bool:

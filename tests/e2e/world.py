@@ -35,6 +35,7 @@ from casefac.keyring import KeyRing
 from casefac.policy import CasePolicy
 from casefac.settings import DocuSignSettings, GatewaySettings, SendGridSettings, Settings, StripeSettings
 from casefac.status import CaseStatus
+from records.database import create_records_engine, migrate
 from sandbox.config import SandboxConfig
 from sandbox.testing import RunningSandbox, running_sandbox
 from starters.demo_parties import PortalParties
@@ -137,6 +138,9 @@ async def real_world(data_dir: Path, *, encrypted: bool = True) -> AsyncIterator
                               run=uuid.uuid4().hex[:6].upper(), numbers=itertools.count(random.randint(1000, 90000)))
             world = World(env=env, settings=settings, sandbox=sb, gateway=gateway,
                           parties=PortalParties(http, sb.base_url), harness=harness, converter=converter)
+            engine = create_records_engine(settings.records_url)
+            migrate(engine)
+            engine.dispose()
             await world.start_workers(env.client)
             yield world
     finally:

@@ -35,8 +35,9 @@ from workflows.case import CaseFacilitationWorkflow
 WF = TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
 ACT = TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY
 WORKFLOW_SIDE = (("casefac", WF),)
-ACTIVITY_SIDE = (("casefac", ACT), ("casefac-esign", ACT), ("casefac-mail", ACT), ("casefac-billing", ACT))
-ALL_QUEUES = ("casefac", "casefac-esign", "casefac-mail", "casefac-billing")
+ACTIVITY_SIDE = (("casefac", ACT), ("casefac-esign", ACT), ("casefac-mail", ACT), ("casefac-billing", ACT),
+                 ("casefac-records", ACT))
+ALL_QUEUES = ("casefac", "casefac-esign", "casefac-mail", "casefac-billing", "casefac-records")
 
 
 # -- roles, queues, children: no server ------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from casefac.activity_io import (
     VoidEnvelope,
     VoidInvoice,
 )
+from casefac.record import CaseRecord, RecordWritten
 from casefac.roster import parse_roster
 from casefac.settings import PACKAGE_DIR
 
@@ -44,6 +45,8 @@ ROSTER = parse_roster((PACKAGE_DIR / "data" / "roster.yaml").read_text())
 class FakeProviders:
     calls: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     refuse: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # name -> error types
+    #: While True, record writes fail as an unreachable database does (retryable), and are not kept.
+    records_down: bool = False
 
     def reset(self) -> None:
         self.calls.clear()
@@ -115,6 +118,18 @@ class FakeProviders:
         self._enter(ActivityName.PAY_DEFENDER, inp)
         return TransferRef(transfer_id=f"tr_{inp.case_id}_{inp.report_number}", amount=inp.amount)
 
+    @activity.defn(name=ActivityName.WRITE_RECORD)
+    async def write_record(self, record: CaseRecord) -> RecordWritten:
+        """Keeps every snapshot it accepted (``records(case_id)``), in the order they came."""
+        if self.records_down:
+            self.calls["records.refused"].append(record)
+            raise ApplicationError("case record unreachable", type="RecordsUnavailable")
+        self._enter(ActivityName.WRITE_RECORD, record)
+        return RecordWritten(result="written", seq=record.seq)
+
+    def records(self, case_id: str) -> list[CaseRecord]:
+        return [r for r in self.calls[ActivityName.WRITE_RECORD] if r.case_id == case_id]
+
     def by_queue(self) -> dict[str, list[Any]]:
         from casefac.activity_io import TaskQueue
 
@@ -123,4 +138,5 @@ class FakeProviders:
             TaskQueue.ESIGN: [self.send_agreement, self.send_contract, self.void_envelope, self.store_documents],
             TaskQueue.MAIL: [self.send_mail, self.send_mails],
             TaskQueue.BILLING: [self.issue_invoice, self.void_invoice, self.pay_defender],
+            TaskQueue.RECORDS: [self.write_record],
         }
