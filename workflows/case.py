@@ -52,7 +52,6 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.case_core import FAILED, CaseCancelled, ContinueAsNewNow, Who
 from workflows.case_messages import CaseMessages
-from workflows.case_record import CASE_RECORD_PATCH
 
 #: ``workflow.patched`` id: the signed contract is archived beside the Assignment stage, not before it.
 STORE_DOCUMENTS_BESIDE_PATCH = "store-documents-beside"
@@ -73,7 +72,7 @@ class CaseFacilitationWorkflow(CaseMessages):
             self._event("opened", str(self.req.opened_by))
         self._upsert_all()
         collector = asyncio.create_task(self._collect_money())
-        recorder = asyncio.create_task(self._keep_record()) if workflow.patched(CASE_RECORD_PATCH) else None
+        recorder = asyncio.create_task(self._keep_record()) if self._keeps_record() else None
         if inp.state is None:
             self._milestone()  # the case is open: its id is taken in the record from now on
         stages: dict[CaseStage, Callable[[], Awaitable[None]]] = {

@@ -34,6 +34,10 @@ CASE_RECORD_PATCH = "case-record"
 class CaseRecorder(CaseMoney):
     _record_stopped = False
 
+    def _keeps_record(self) -> bool:
+        """True for cases that write their record (all since the patch); replays of older ones say False."""
+        return workflow.patched(CASE_RECORD_PATCH)
+
     def _record_snapshot(self) -> CaseRecord:
         info = workflow.info()
         return build_record(self.req, self.s, seq=self.s.record_seq, origin=info.first_execution_run_id,

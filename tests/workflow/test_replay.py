@@ -15,6 +15,7 @@ from workers.runner import workflow_runner
 from workflows.advocate import AdvocateWorkflow
 from workflows.case import PAYOUT_BESIDE_INVOICE_PATCH, STORE_DOCUMENTS_BESIDE_PATCH, CaseFacilitationWorkflow
 from workflows.case_notices import MAIL_OUTBOX_PATCH
+from workflows.case_record import CASE_RECORD_PATCH
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 
@@ -37,26 +38,30 @@ def _patches(path: Path) -> set[str]:
 
 
 def _generation(path: Path) -> str:
-    return next((g for g in ("v1", "v2") if f".{g}." in path.name), "current")
+    return next((g for g in ("v1", "v2", "v3") if f".{g}." in path.name), "current")
 
 
 def test_the_corpus_holds_both_sides_of_every_patch() -> None:
     """Every path is recorded once per generation of the workflow code, and replaying them all keeps each
     ``workflow.patched`` branch honest: ``*.v1*`` before any patch, ``*.v2*`` with the mail outbox and the
-    archive beside (payout then invoice, in turn), the others with every patch."""
-    generations: dict[str, list[Path]] = {"v1": [], "v2": [], "current": []}
+    archive beside (payout then invoice, in turn), ``*.v3*`` with payout beside invoice but no case record,
+    the others with every patch."""
+    generations: dict[str, list[Path]] = {"v1": [], "v2": [], "v3": [], "current": []}
     for path in HISTORIES:
         generations[_generation(path)].append(path)
     names = [{p.name.split(".")[0] for p in paths} for paths in generations.values()]
-    assert names[0] == names[1] == names[2]
+    assert names[0] == names[1] == names[2] == names[3]
     by_name = {(p.name.split(".")[0], _generation(p)): _patches(p) for p in HISTORIES}
     assert not any(patches for (_, generation), patches in by_name.items() if generation == "v1")
-    for generation in ("v2", "current"):
+    for generation in ("v2", "v3", "current"):
         assert all(MAIL_OUTBOX_PATCH in patches for (_, g), patches in by_name.items() if g == generation)
         assert STORE_DOCUMENTS_BESIDE_PATCH in by_name[("happy_path", generation)]
     assert not any(PAYOUT_BESIDE_INVOICE_PATCH in patches for (_, g), patches in by_name.items() if g == "v2")
     for name in ("happy_path", "report_changes", "needs_attention_retry", "cancelled_in_payment"):
-        assert PAYOUT_BESIDE_INVOICE_PATCH in by_name[(name, "current")], name
+        for generation in ("v3", "current"):
+            assert PAYOUT_BESIDE_INVOICE_PATCH in by_name[(name, generation)], (name, generation)
+    assert not any(CASE_RECORD_PATCH in patches for (_, g), patches in by_name.items() if g != "current")
+    assert all(CASE_RECORD_PATCH in patches for (_, g), patches in by_name.items() if g == "current")
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)

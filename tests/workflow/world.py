@@ -44,7 +44,10 @@ async def register_search_attributes(client: Client) -> None:
 
 
 @asynccontextmanager
-async def time_skipping_harness(numbers: itertools.count[int] | None = None) -> AsyncIterator[Harness]:
+async def time_skipping_harness(numbers: itertools.count[int] | None = None, *,
+                                workflows_worker: bool = True) -> AsyncIterator[Harness]:
+    """``workflows_worker=False`` leaves the workflows (and ``TaskQueue.MAIN``) to the test, which then runs its
+    own worker there, e.g. an older workflow version and then the current one (``main_queue_worker``)."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"), data_converter=data_converter(None),
         runtime=quiet_runtime())
@@ -55,9 +58,20 @@ async def time_skipping_harness(numbers: itertools.count[int] | None = None) -> 
         queues = fakes.by_queue()
         queues[TaskQueue.MAIN].append(AgreementActivities(CasePolicy()).request_agreement)
         for queue, acts in queues.items():
+            if queue == TaskQueue.MAIN and not workflows_worker:
+                continue
             await stack.enter_async_context(Worker(
                 env.client, task_queue=queue, activities=acts, activity_executor=ThreadPoolExecutor(4),
                 workflows=[CaseFacilitationWorkflow, AdvocateWorkflow] if queue == TaskQueue.MAIN else [],
                 workflow_runner=workflow_runner(strict=True)))
         yield Harness(env=env, client=env.client, fakes=fakes, policy=CasePolicy(),
                       run=uuid.uuid4().hex[:6].upper(), numbers=numbers or _numbers)
+
+
+def main_queue_worker(h: Harness, case_workflow: type = CaseFacilitationWorkflow) -> Worker:
+    """The workflows and ``TaskQueue.MAIN`` activities, with ``case_workflow`` as the case workflow's code."""
+    fakes = h.fakes.by_queue()[TaskQueue.MAIN]
+    return Worker(h.client, task_queue=TaskQueue.MAIN, workflows=[case_workflow, AdvocateWorkflow],
+                  activities=[*fakes, AgreementActivities(CasePolicy()).request_agreement],
+                  activity_executor=ThreadPoolExecutor(4), workflow_runner=workflow_runner(strict=True),
+                  max_cached_workflows=0 if case_workflow is not CaseFacilitationWorkflow else 1000)
