@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import typer
 
-from starters.commands import bench, case_record, cases, demo, records, services, views
+from starters.commands import bench, case_record, cases, demo, records, report, services, views
 
 app = typer.Typer(
     name="casefac",
@@ -31,6 +31,7 @@ demo.register(app)
 bench.register(app)
 records.register(app)
 case_record.register(app)
+report.register(app)
 
 
 def main() -> None:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+import pytest
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
 from casefac.settings import Settings
+from tests.records.pg import PostgresMissing, PostgresServer, start_postgres
+
+#: Set on CI: the PostgreSQL tests must run there, a skip would hide that they never did.
+REQUIRE_POSTGRES = "CASEFAC_REQUIRE_POSTGRES"
 
 T = TypeVar("T")
 
@@ -74,3 +80,22 @@ def live_settings(**env: str) -> Settings:
     from starters.stack.plan import settings_with
 
     return settings_with({**LIVE_ENV, **env})
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway server for the session, stopped (and its files removed) at the end."""
+    try:
+        server = start_postgres()
+    except PostgresMissing as exc:
+        missing = str(exc)
+    else:
+        missing = ""
+    if missing:  # outside the except: the report shows one line, not a chained traceback
+        if os.environ.get(REQUIRE_POSTGRES):
+            pytest.fail(f"{REQUIRE_POSTGRES} is set but {missing}", pytrace=False)
+        pytest.skip(f"PostgreSQL tests skipped: {missing}")
+    try:
+        yield server
+    finally:
+        server.stop()

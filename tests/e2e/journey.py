@@ -6,6 +6,7 @@ Signatures and payment reach the case only as signed webhooks fired by the sandb
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -35,9 +36,13 @@ class Words:
     outcome: str = "Asylum granted."
 
 
-async def full_case(world: World, words: Words = Words(), *, defender_id: str = "DEF-GT-001") -> Case:
+async def full_case(world: World, words: Words = Words(), *, defender_id: str = "DEF-GT-001",
+                    after_open: Callable[[Case], Awaitable[None]] | None = None) -> Case:
+    """The case from request to CLOSED, every step as its party takes it; ``after_open`` runs once it is open."""
     h, parties = world.harness, world.parties
     case = await h.open()
+    if after_open is not None:
+        await after_open(case)
     adv = str(case.req.advocate.email)
     defender = ROSTER.get(defender_id)
     assert defender is not None

@@ -104,6 +104,15 @@ async def test_a_forgotten_case_still_answers_from_the_record(world: World, forg
     assert code == 0, out
     assert case.case_id in [c["case_id"] for c in json.loads(out)["cases"]]
 
+    html = tmp_path / "report.html"
+    year = f"{status.timeline[0].at:%Y}"
+    code, out = await _cli(world, temporal, "report", "--from", f"{year}-01-01", "--to", f"{year}-12-31",
+                           "--format", "html", "-o", str(html))
+    assert code == 0, out
+    page = html.read_text(encoding="utf-8")
+    assert "DEF-GT-001" in page and case.req.advocate.organization in page  # the case is in the figures
+    assert case.req.client.full_name not in page and case.req.advocate.name not in page  # no names by default
+
     code, out = await _cli(world, temporal, "open", "--case-id", case.case_id, "--advocate-id", "ADV-REUSE",
                            "--advocate-name", "Lee Park", "--advocate-org", "Park Law", "--advocate-email",
                            "lee@park-law.example.com", "--advocate-country", "US", "--client-name", "Someone Else",

@@ -33,7 +33,14 @@ from casefac.codec import EncryptionCodec
 from casefac.converter import data_converter
 from casefac.keyring import KeyRing
 from casefac.policy import CasePolicy
-from casefac.settings import DocuSignSettings, GatewaySettings, SendGridSettings, Settings, StripeSettings
+from casefac.settings import (
+    DocuSignSettings,
+    GatewaySettings,
+    RecordsSettings,
+    SendGridSettings,
+    Settings,
+    StripeSettings,
+)
 from casefac.status import CaseStatus
 from records.database import create_records_engine, migrate
 from sandbox.config import SandboxConfig
@@ -97,7 +104,8 @@ class World:
         self.gateway = ServedGateway(port).start(self.settings, self.target, converter=converter)
 
 
-def world_settings(data_dir: Path, sb: RunningSandbox, gateway_url: str, sendgrid_key: str) -> Settings:
+def world_settings(data_dir: Path, sb: RunningSandbox, gateway_url: str, sendgrid_key: str,
+                   records_url: str | None = None) -> Settings:
     """Settings pointing every provider at the sandbox and every webhook at the gateway."""
     cfg = sb.config
     return Settings(
@@ -111,12 +119,14 @@ def world_settings(data_dir: Path, sb: RunningSandbox, gateway_url: str, sendgri
         stripe=StripeSettings(api_base=sb.base_url, api_key=SecretStr(cfg.stripe_api_key),
                               webhook_secret=SecretStr(cfg.stripe_webhook_secret)),
         gateway=GatewaySettings(public_url=gateway_url, link_secret=SecretStr(LINK_SECRET)),
+        records=RecordsSettings(url=SecretStr(records_url) if records_url else None),
     )
 
 
 @asynccontextmanager
-async def real_world(data_dir: Path, *, encrypted: bool = True) -> AsyncIterator[World]:
-    """Start everything; ``encrypted`` puts the codec (a fresh key ring in ``data_dir``) on every client."""
+async def real_world(data_dir: Path, *, encrypted: bool = True, records_url: str | None = None) -> AsyncIterator[World]:
+    """Start everything; ``encrypted`` puts the codec (a fresh key ring in ``data_dir``) on every client; the case
+    record is an SQLite file in ``data_dir`` unless ``records_url`` names another database."""
     codec = None
     if encrypted:
         ring = KeyRing.load_or_create(data_dir / "keyring.json")
@@ -132,7 +142,7 @@ async def real_world(data_dir: Path, *, encrypted: bool = True) -> AsyncIterator
     try:
         async with running_sandbox(config) as sb, httpx.AsyncClient(timeout=30) as http:
             key = (await http.get(f"{sb.base_url}/_sandbox/sendgrid/public-key")).json()["public_key"]
-            settings = world_settings(data_dir, sb, gateway.url, key)
+            settings = world_settings(data_dir, sb, gateway.url, key, records_url)
             gateway.start(settings, env.client.service_client.config.target_host, converter=converter)
             harness = Harness(env=env, client=env.client, fakes=FakeProviders(), policy=CasePolicy(),
                               run=uuid.uuid4().hex[:6].upper(), numbers=itertools.count(random.randint(1000, 90000)))

@@ -7,7 +7,6 @@ except where ``CASEFAC_REQUIRE_POSTGRES`` is set (CI), where a skip would hide t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,28 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from records.database import create_records_engine, migrate
-from tests.records.pg import PostgresMissing, PostgresServer, start_postgres
-
-REQUIRE = "CASEFAC_REQUIRE_POSTGRES"
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """One throwaway server for the session, stopped (and its files removed) at the end."""
-    try:
-        server = start_postgres()
-    except PostgresMissing as exc:
-        missing = str(exc)
-    else:
-        missing = ""
-    if missing:  # outside the except: the report shows one line, not a chained traceback
-        if os.environ.get(REQUIRE):
-            pytest.fail(f"{REQUIRE} is set but {missing}", pytrace=False)
-        pytest.skip(f"PostgreSQL tests skipped: {missing}")
-    try:
-        yield server
-    finally:
-        server.stop()
+from tests.records.pg import PostgresServer
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -109,6 +109,17 @@ class PostgresServer:
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
+    def pause(self) -> None:
+        """Stop the server and keep its data: a records outage, for tests of what cases do meanwhile."""
+        _run(self, [self.bin_dir / "pg_ctl", "stop", "-D", self.data_dir, "-m", "fast", "-w",
+                    "-t", str(START_TIMEOUT)])
+
+    def resume(self) -> None:
+        """Start it again on the same port, with the same data."""
+        _run(self, [self.bin_dir / "pg_ctl", "start", "-D", self.data_dir, "-l", self.log_file, "-w",
+                    "-t", str(START_TIMEOUT)])
+        _wait_accepting(self)
+
     def log_tail(self, lines: int = 20) -> str:
         with contextlib.suppress(OSError):
             return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
