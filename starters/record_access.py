@@ -52,11 +52,22 @@ def open_records(settings: Settings, *, need_schema: bool = True) -> Iterator[Re
         records.close()
 
 
-def id_taken(settings: Settings, case_id: str) -> CaseHeld | None:
-    """Whether the record already holds ``case_id``; a database with no schema yet holds nothing."""
-    from records.database import current_revision
+@contextmanager
+def existing_records(settings: Settings) -> Iterator[Records | None]:
+    """The record, or None when its database has no schema yet (so it holds no case at all)."""
+    from records.database import current_revision, schema_problem
 
     with open_records(settings, need_schema=False) as records:
         if current_revision(records.engine) is None:
-            return None
-        return records.reader.holds(case_id)
+            yield None
+        else:
+            problem = schema_problem(records.engine)
+            if problem:
+                fail(problem)
+            yield records
+
+
+def id_taken(settings: Settings, case_id: str) -> CaseHeld | None:
+    """Whether the record already holds ``case_id``; a database with no schema yet holds nothing."""
+    with existing_records(settings) as records:
+        return None if records is None else records.reader.holds(case_id)

@@ -30,3 +30,4 @@ def configure_logging(level: str = "INFO") -> None:
     handler.setFormatter(IdFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler._casefac = True  # type: ignore[attr-defined]
     root.addHandler(handler)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl." on every schema check

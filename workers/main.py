@@ -100,9 +100,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None, role: Wor
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread / not POSIX
             loop.add_signal_handler(sig, stop.set)
+    client = await connect_client(settings, identity=IDENTITY)
     if role.runs_activities:
         check_records_schema(settings)
-    client = await connect_client(settings, identity=IDENTITY)
     workers = build_workers(client, settings, role)
     limits = queue_rate_limits(settings)
     for w in workers:

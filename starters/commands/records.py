@@ -10,7 +10,7 @@ import typer
 from temporalio.service import RPCError, RPCStatusCode
 
 from starters.cli_runtime import connect, console, fail, load_settings, run
-from starters.record_access import open_records
+from starters.record_access import existing_records
 
 if TYPE_CHECKING:
     from casefac.keyring import KeyRing
@@ -42,8 +42,8 @@ def register(app: typer.Typer) -> None:
 
         in_temporal, text = run(settings, go())
         if not in_temporal:
-            with open_records(settings) as records:
-                if records.reader.holds(case_id) is None:
+            with existing_records(settings) as records:
+                if records is None or records.reader.holds(case_id) is None:
                     fail(f"no such case {case_id}: neither Temporal nor the case record holds it")
                 text = records.reader.ledes(case_id, report)
             if text is not None:

@@ -23,7 +23,7 @@ from starters.cases import read_status
 from starters.cli_runtime import connect, console, fail, load_settings, run, validation_failed
 from starters.listing import INVOICE_STATUSES, CaseRow, build_query, list_cases
 from starters.parsing import InputError
-from starters.record_access import open_records
+from starters.record_access import existing_records, open_records
 from starters.render import record_view, stage_text, status_view
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
@@ -131,8 +131,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _status_from_record(settings: Settings, case_id: str, as_json: bool) -> None:
-    with open_records(settings) as records:
-        recorded = records.reader.case(case_id)
+    with existing_records(settings) as records:
+        recorded = records.reader.case(case_id) if records is not None else None
     if recorded is None:
         fail(f"no such case {case_id}: neither Temporal nor the case record holds it")
     if as_json:

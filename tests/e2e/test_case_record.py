@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
@@ -26,6 +27,7 @@ from casefac import search_attributes as sa
 from casefac.keyring import KeyRing
 from casefac.status import CaseStatus
 from records.connect import Records
+from records.models import CaseRow
 from starters.cli import app
 from tests.conftest import binary
 
@@ -120,3 +122,29 @@ async def test_a_forgotten_case_still_answers_from_the_record(world: World, forg
                            "--description", "A second case under a reused id")
     assert code == 1 and "already in the case record (CLOSED" in out, out
     assert await _unknown(forgetful.client, case.handle.id)  # refused before anything reached Temporal
+
+
+async def test_sync_backfills_cases_missing_from_the_record_and_twice_is_once(world: World) -> None:
+    closed = await full_case(world)
+    await closed.handle.result()
+    running = await world.harness.open()
+    await running.assign("DEF-GT-001")
+    await running.until(lambda s: s.record_written == s.record_seq, "its record written")
+    records = Records.from_settings(world.settings, KeyRing.load(world.settings.keyring_path))
+    try:
+        with records.engine.begin() as connection:  # as if both had started before the record existed
+            connection.execute(delete(CaseRow).where(CaseRow.case_id.in_([closed.case_id, running.case_id])))
+        assert records.reader.holds(closed.case_id) is None and records.reader.holds(running.case_id) is None
+
+        code, out = await _cli(world, world.target, "records", "sync")
+        assert code == 0 and " 0 written" not in out, out
+        back_closed, back_running = records.reader.case(closed.case_id), records.reader.case(running.case_id)
+        assert back_closed is not None and back_closed.stage.value == "CLOSED"
+        assert back_running is not None and back_running.stage.value == "REVIEW"
+        assert back_running.record_seq == (await running.status()).record_seq
+
+        code, out = await _cli(world, world.target, "records", "sync")
+        assert code == 0 and " 0 written" in out and "already up to date" in out, out
+        assert records.reader.case(closed.case_id) == back_closed
+    finally:
+        records.close()
