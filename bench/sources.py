@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("casefac", "workflows", "activities", "workers", "gateway", "sandbox", "starters", "bench")
+PACKAGES = ("casefac", "workflows", "activities", "workers", "gateway", "sandbox", "starters", "bench", "records")
 
 Fingerprint = dict[str, tuple[int, int]]
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from casefac.money import ExchangeRate, Money
@@ -61,11 +61,14 @@ class RecordStore:
                 session.add(row)
             self._fill_case(row, record)
             session.flush()
+            # Core statements on the session's connection: the ORM's bulk machinery cost half of each write.
+            connection = session.connection()
             for table in reversed(m.CHILD_TABLES):
-                session.execute(delete(table).where(table.case_id == record.case_id))  # type: ignore[attr-defined]
+                core = table.__table__
+                connection.execute(core.delete().where(core.c.case_id == record.case_id))
             for table, rows in self._children(record):
                 if rows:
-                    session.execute(insert(table), rows)
+                    connection.execute(table.__table__.insert(), rows)
             return RecordWritten(result="written", seq=record.seq)
 
     # ------------------------------------------------------------------------------------- sealing

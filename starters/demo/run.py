@@ -45,7 +45,27 @@ async def drive(settings: Settings, console: Console) -> tuple[CaseStatus, list[
                           staff_email=settings.sendgrid.staff_email, policy=settings.policy)
         with Reporter(console) as reporter:
             status = await play(world, case, reporter)
-        return status, await verify(world, status)
+        return status, await verify(world, status) + in_the_record(settings, status, console)
+
+
+def in_the_record(settings: Settings, status: CaseStatus, console: Console) -> list[str]:
+    """The closed case must be in the case record, with the money the workflow reported."""
+    from records.connect import Records
+
+    records = Records.from_settings(settings)
+    try:
+        recorded = records.reader.case(status.case_id)
+        where = records.engine.url.render_as_string(hide_password=True)
+    finally:
+        records.close()
+    if recorded is None:
+        return [f"the case record ({where}) does not hold {status.case_id}"]
+    if recorded.stage != status.stage or recorded.money != status.money or recorded.invoices != status.invoices:
+        return [f"the case record holds {status.case_id} as {recorded.stage.value} with {recorded.money}, "
+                f"the workflow says {status.stage.value} with {status.money}"]
+    console.print(f"[green]✓[/] [bold]{'RECORD':<12}[/] the case record holds it: {recorded.stage.value}, "
+                  f"{len(recorded.stages)} stages, money as invoiced (record #{recorded.record_seq}, {escape(where)})")
+    return []
 
 
 def _summary(status: CaseStatus) -> str:
