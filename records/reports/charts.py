@@ -16,7 +16,7 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from records.reports.tables import Report, ReportTable
 
@@ -59,7 +59,16 @@ def _number(value: float, _pos: int | None = None) -> str:
         return f"{value / 1_000_000:.1f}M"
     if abs(value) >= 10_000:
         return f"{value / 1_000:.0f}k"
+    if value != int(value) and abs(value) < 100:
+        return f"{value:,.1f}"
     return f"{value:,.0f}"
+
+
+def _value_axis(ax: Any, largest: float, *, integer: bool) -> None:
+    """From zero, never a degenerate range (all zeros), whole numbers for counts: no "0 0 1 1" ticks."""
+    ax.set_xlim(0, max(largest * 1.05, 1.0))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=integer, min_n_ticks=2))
+    ax.xaxis.set_major_formatter(FuncFormatter(_number))
 
 
 BAR_IN = 0.17  # one bar's thickness, inches
@@ -74,7 +83,7 @@ def _legend(ax: Any, count: int) -> None:
                   borderaxespad=0.2, handlelength=1.2)
 
 
-def _hbar_groups(labels: list[str], series: dict[str, list[float]], *, xlabel: str) -> bytes:
+def _hbar_groups(labels: list[str], series: dict[str, list[float]], *, xlabel: str, integer: bool = False) -> bytes:
     """Horizontal grouped bars (one group per label): reads on a narrow screen, long labels fit."""
     count = len(series)
     figure = _figure(len(labels) * (count * BAR_IN + GAP_IN) + MARGIN_IN)
@@ -86,7 +95,7 @@ def _hbar_groups(labels: list[str], series: dict[str, list[float]], *, xlabel: s
     ax.set_yticks(range(len(labels)), labels)
     ax.invert_yaxis()
     ax.set_xlabel(xlabel, fontsize=12)
-    ax.xaxis.set_major_formatter(FuncFormatter(_number))
+    _value_axis(ax, max((v for values in series.values() for v in values), default=0.0), integer=integer)
     _style(ax)
     _legend(ax, count)
     return _png(figure)
@@ -105,7 +114,7 @@ def cases_by_country(report: Report) -> Chart | None:
     series = {"Opened": [_f(r["opened"]) for r in rows], "Closed": [_f(r["closed"]) for r in rows],
               "Open at end": [_f(r["open"]) for r in rows]}
     return Chart(t.key, "Cases opened, closed and open at the end of the period, by country",
-                 _hbar_groups(labels, series, xlabel="cases"))
+                 _hbar_groups(labels, series, xlabel="cases", integer=True))
 
 
 def days_per_stage(report: Report) -> Chart | None:
@@ -129,7 +138,7 @@ def _stacked(labels: list[str], stacks: dict[str, list[float]], *, xlabel: str) 
     ax.set_yticks(range(len(labels)), labels)
     ax.invert_yaxis()
     ax.set_xlabel(xlabel, fontsize=12)
-    ax.xaxis.set_major_formatter(FuncFormatter(_number))
+    _value_axis(ax, max(left, default=0.0), integer=False)
     _style(ax)
     _legend(ax, len(stacks))
     return _png(figure)
@@ -180,7 +189,7 @@ def outcomes(report: Report) -> Chart | None:
     rows = sorted(t.records(), key=lambda r: -_f(r["cases"]))
     labels = [str(r["outcome"]) if r["ended_as"] == "CLOSED" else str(r["ended_as"]).lower() for r in rows]
     return Chart(t.key, "How the cases closed in the period ended",
-                 _hbar_groups(labels, {"Cases": [_f(r["cases"]) for r in rows]}, xlabel="cases"))
+                 _hbar_groups(labels, {"Cases": [_f(r["cases"]) for r in rows]}, xlabel="cases", integer=True))
 
 
 CHARTS: tuple[Callable[[Report], Chart | None], ...] = (cases_by_country, days_per_stage, fees_by_country,

