@@ -57,6 +57,9 @@ class CaseRequest(BaseModel):
     advocate: Advocate
     client: Client
     country: Country
+    #: Where in the country the work is (a department or state), when the Advocate knows: Defenders covering
+    #: it rank first.
+    region: Annotated[str, Field(min_length=1, max_length=80)] | None = None
     matter_type: MatterType
     services: Annotated[list[Service], Field(min_length=1, max_length=6)]
     description: FreeText

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from casefac.money import Money
 
@@ -78,6 +79,24 @@ class ManualPayout(BaseModel):
 PayoutMethod = Annotated[StripeConnectPayout | ManualPayout, Field(discriminator="kind")]
 
 
+class AwayPeriod(BaseModel):
+    """Days a Defender takes no new case (both days included); the reason stays in the roster, sealed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    starts_on: date
+    ends_on: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AwayPeriod:
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on: the away period ends before it starts")
+        return self
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
 class Defender(BaseModel):
     """A human-rights Defender from the roster (Spanish first)."""
 
@@ -94,6 +113,13 @@ class Defender(BaseModel):
     active: bool = True
     hourly_rate: Money
     payout: PayoutMethod = ManualPayout()
+    #: Regions (departments, states) the Defender covers; empty means the whole country.
+    regions: Annotated[list[Annotated[str, Field(min_length=1, max_length=80)]], Field(max_length=40)] = []
+    #: The most cases the Defender takes at once; None when no limit was set.
+    capacity: Annotated[int, Field(ge=1, le=50)] | None = None
+    away: Annotated[list[AwayPeriod], Field(max_length=50)] = []
+    #: Cases the Defender has open, as the roster activity counted them in the case record (never in the file).
+    open_cases: Annotated[int, Field(ge=0)] = 0
 
     @property
     def language(self) -> Language:

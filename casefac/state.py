@@ -79,6 +79,8 @@ class Offer(BaseModel):
     offered_at: datetime
     result: Literal["open", "accepted", "declined", "no_answer"] = "open"
     reason: str = ""
+    #: When the Defender answered, or the offer lapsed.
+    answered_at: datetime | None = None
 
 
 class InvoiceStatusChange(BaseModel):

@@ -152,6 +152,8 @@ class AssignmentOfferRow(Base):
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     defender_id: Mapped[str] = mapped_column(String(40), index=True)
     result: Mapped[str] = mapped_column(String(12))
+    offered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reason_sealed: Mapped[str | None] = mapped_column(Text)
 
 

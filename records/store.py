@@ -138,6 +138,7 @@ class RecordStore:
                                  "left_at": stages[i + 1].at if i + 1 < len(stages) else None}
                                 for i, c in enumerate(stages)]),
             (m.AssignmentOfferRow, [{"case_id": cid, "position": i, "defender_id": o.defender_id, "result": o.result,
+                                     "offered_at": o.offered_at, "answered_at": o.answered_at,
                                      "reason_sealed": seal_opt(o.reason, f"assignment_offers.reason/{i}", cid)}
                                     for i, o in enumerate(record.offers)]),
         ]

@@ -138,6 +138,7 @@ class CaseFacilitationWorkflow(CaseMessages):
             offer = self.s.offers[-1] if self.s.offers and self.s.offers[-1].defender_id == defender.id else None
             if offer is not None:
                 offer.result = ("accepted" if self.s.defender_accepted else "declined") if answered else "no_answer"
+                offer.answered_at = workflow.now()
             if answered and self.s.defender_accepted:
                 self._event(f"Defender {defender.id} accepted", f"defender:{defender.id}")
                 await self._mail(MailKind.ASSIGNMENT_CONFIRMED, self._to_advocate())

@@ -282,9 +282,10 @@ class _Case:
         for position in range(tries):
             defender = self.w.rng.choice(pool)
             accepted = position == tries - 1
+            answered = at + timedelta(hours=self.w.rng.choice((2, 6, 20, 30, 50)) * (position + 1))
             self.batch.add(AssignmentOfferRow, case_id=self.case_id, position=position,
                            defender_id=defender["defender_id"], result="accepted" if accepted else "declined",
-                           reason_sealed=None)
+                           offered_at=at + timedelta(hours=position), answered_at=answered, reason_sealed=None)
             if accepted:
                 self.defender = defender
         rate = self.w.rng.choice((3500, 4000, 4500, 5000, 6000))  # USD cents an hour

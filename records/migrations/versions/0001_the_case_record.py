@@ -93,6 +93,8 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('defender_id', sa.String(length=40), nullable=False),
     sa.Column('result', sa.String(length=12), nullable=False),
+    sa.Column('offered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reason_sealed', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.case_id'], name=op.f('fk_assignment_offers_case_id_cases'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('case_id', 'position', name=op.f('pk_assignment_offers'))
