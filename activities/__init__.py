@@ -42,7 +42,7 @@ def build_activities(settings: Settings, *,
                             connect_url=gateway.public_url.rstrip("/") + DOCUSIGN_WEBHOOK_PATH)
     mail = MailActivities(settings.sendgrid, links, settings.data_dir / "mail-ledger.sqlite3")
     billing = BillingActivities(settings.stripe)
-    roster = RosterActivities(settings.roster_file)
+    roster = RosterActivities(settings.roster_file, lambda: Records.from_settings(settings))
     records = RecordActivities(lambda: Records.from_settings(settings))
     return {
         TaskQueue.MAIN: [roster.load_roster, *main_extra],

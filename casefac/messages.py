@@ -31,6 +31,8 @@ class ReviewCase(_Message):
     decision: Literal["accept", "decline"]
     defender_id: PartyId | None = None
     reason: Annotated[str, Field(max_length=2000)] = ""
+    #: Why staff assign a Defender who is away or at capacity (``casefac assign --override``); recorded.
+    override: Annotated[str, Field(max_length=500)] = ""
 
     @model_validator(mode="after")
     def _shape(self) -> ReviewCase:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, field_validator
 
+from casefac.eligibility import CaseNeeds, exclusion
 from casefac.parties import Defender
 
 
@@ -34,10 +36,6 @@ def parse_roster(text: str) -> Roster:
     return TypeAdapter(Roster).validate_python(data)
 
 
-def eligible(defender: Defender, country: str) -> str | None:
-    """Why ``defender`` cannot take a case in ``country``, or None when they can."""
-    if not defender.active:
-        return f"Defender {defender.id} is not active"
-    if defender.country != country:
-        return f"Defender {defender.id} works in {defender.country}, not {country}"
-    return None
+def available(defender: Defender, country: str, today: date) -> bool:
+    """Whether ``defender`` can be offered a case in ``country`` today, any service (``casefac.eligibility``)."""
+    return exclusion(defender, CaseNeeds(country=country, services=[]), today) is None

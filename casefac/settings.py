@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from casefac.policy import CasePolicy
+from casefac.ranking import Weights
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -82,6 +83,14 @@ class SandboxSettings(BaseModel):
     oauth_port: int = 8301
 
 
+class SuggestSettings(BaseModel):
+    """``casefac suggest``: how much each reason weighs (``CASEFAC_SUGGEST__WEIGHTS__LOAD=3``…)."""
+
+    weights: Weights = Field(default_factory=Weights)
+    #: How many suggestions ``casefac open`` and ``casefac review`` print.
+    shown: int = 3
+
+
 class RecordsSettings(BaseModel):
     """The case record (``records/``): an SQLite file in the data dir unless a URL is given.
 
@@ -109,6 +118,7 @@ class Settings(BaseSettings):
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     records: RecordsSettings = Field(default_factory=RecordsSettings)
+    suggest: SuggestSettings = Field(default_factory=SuggestSettings)
 
     @model_validator(mode="after")
     def _live_mode_has_real_secrets(self) -> Settings:

@@ -81,6 +81,8 @@ class Offer(BaseModel):
     reason: str = ""
     #: When the Defender answered, or the offer lapsed.
     answered_at: datetime | None = None
+    #: Staff's reason for offering it to a Defender who was away or at capacity.
+    override: str = ""
 
 
 class InvoiceStatusChange(BaseModel):

@@ -74,6 +74,7 @@ class CaseStatus(BaseModel):
     case_id: str
     stage: CaseStage
     country: str
+    region: str | None = None
     services: list[Service] = []
     deadline: date | None = None
     advocate_id: str
@@ -81,6 +82,8 @@ class CaseStatus(BaseModel):
     billing_currency: str = "USD"
     defender_id: str | None
     defender_language: str | None
+    #: Defenders who declined this case or let its offer lapse (never offered it again).
+    declined_defenders: list[str] = []
     waiting: Waiting | None
     attention: Attention | None
     agreement: AgreementStatus

@@ -155,6 +155,8 @@ class AssignmentOfferRow(Base):
     offered_at: Mapped[datetime] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reason_sealed: Mapped[str | None] = mapped_column(Text)
+    #: Staff's reason for offering the case to a Defender who was away or at capacity.
+    override_sealed: Mapped[str | None] = mapped_column(Text)
 
 
 class ContractRevisionRow(Base):
@@ -363,3 +365,58 @@ Index("ix_payouts_defender_status", PayoutRow.defender_id, PayoutRow.status)
 CHILD_TABLES = (CaseServiceRow, StageChangeRow, AssignmentOfferRow, ContractRevisionRow, TaskRow, ReportRow,
                 HourLineRow, ExpenseLineRow, ApprovalRow, PricedLineRow, InvoiceRow, InvoiceStatusRow, PayoutRow,
                 EvaluationRow, AttentionRow, LedesFileRow)
+
+
+# ------------------------------------------------------------------------------------------ the roster
+class RosterDefenderRow(Base):
+    """A Defender of the network as staff keep it (``casefac defenders``); the roster activity reads it.
+
+    Lists are comma-separated text so a report filters them with ``LIKE`` on both backends; a Defender
+    is never deleted (cases and payouts name them), only made inactive.
+    """
+
+    __tablename__ = "roster_defenders"
+
+    defender_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    regions: Mapped[str] = mapped_column(Text)  # "" means the whole country
+    services: Mapped[str] = mapped_column(String(400))
+    languages: Mapped[str] = mapped_column(String(40))
+    organization: Mapped[str | None] = mapped_column(String(200))
+    hourly_rate_amount: Mapped[int] = mapped_column(BigInteger)
+    hourly_rate_currency: Mapped[str] = mapped_column(String(3))
+    payout_kind: Mapped[str] = mapped_column(String(16))  # stripe_connect | manual
+    payout_account: Mapped[str | None] = mapped_column(String(70))  # Stripe's acct_…
+    capacity: Mapped[int | None] = mapped_column(Integer)  # NULL: no limit
+    active: Mapped[bool] = mapped_column(Boolean)
+    name_sealed: Mapped[str] = mapped_column(Text)
+    email_sealed: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(60))
+
+
+class RosterAwayRow(Base):
+    """Days a Defender takes no new case (both included), in the order staff listed them."""
+
+    __tablename__ = "roster_away"
+
+    defender_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("roster_defenders.defender_id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason_sealed: Mapped[str | None] = mapped_column(Text)
+
+
+class RosterChangeRow(Base):
+    """Who changed which of a Defender's fields when; the before/after values are sealed (names, emails)."""
+
+    __tablename__ = "roster_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    defender_id: Mapped[str] = mapped_column(String(40), ForeignKey("roster_defenders.defender_id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    by: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(12))  # add | update | deactivate | away | import
+    fields: Mapped[str] = mapped_column(String(400))
+    detail_sealed: Mapped[str | None] = mapped_column(Text)

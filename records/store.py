@@ -139,7 +139,8 @@ class RecordStore:
                                 for i, c in enumerate(stages)]),
             (m.AssignmentOfferRow, [{"case_id": cid, "position": i, "defender_id": o.defender_id, "result": o.result,
                                      "offered_at": o.offered_at, "answered_at": o.answered_at,
-                                     "reason_sealed": seal_opt(o.reason, f"assignment_offers.reason/{i}", cid)}
+                                     "reason_sealed": seal_opt(o.reason, f"assignment_offers.reason/{i}", cid),
+                                     "override_sealed": seal_opt(o.override, f"assignment_offers.override/{i}", cid)}
                                     for i, o in enumerate(record.offers)]),
         ]
         env = record.envelope

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import typer
 
-from starters.commands import bench, case_record, cases, demo, records, report, services, views
+from starters.commands import bench, case_record, cases, defenders, demo, records, report, services, suggest, views
 
 app = typer.Typer(
     name="casefac",
@@ -32,6 +32,8 @@ bench.register(app)
 records.register(app)
 case_record.register(app)
 report.register(app)
+suggest.register(app)
+defenders.register(app)
 
 
 def main() -> None:

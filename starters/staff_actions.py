@@ -43,11 +43,12 @@ async def _update(client: Client, case_id: str, name: str, message: Any) -> Rece
 
 
 async def review(client: Client, case_id: str, actor: Actor, *, defender_id: str | None = None,
-                 reason: str = "") -> Receipt:
-    """Accept with a Defender (``defender_id``) or decline (``reason``)."""
+                 reason: str = "", override: str = "") -> Receipt:
+    """Accept with a Defender (``defender_id``; ``override`` says why one away or at capacity) or decline."""
     decision = "accept" if defender_id else "decline"
     return await _update(client, case_id, Update.REVIEW_CASE,
-                         ReviewCase(actor=actor, decision=decision, defender_id=defender_id, reason=reason))
+                         ReviewCase(actor=actor, decision=decision, defender_id=defender_id, reason=reason,
+                                    override=override))
 
 
 async def approve_contract(client: Client, case_id: str, actor: Actor, revision: int | None = None) -> Receipt:

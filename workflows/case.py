@@ -123,7 +123,8 @@ class CaseFacilitationWorkflow(CaseMessages):
             assert defender is not None
             if self.s.offer_sent_at is None:
                 self.s.offer_sent_at = workflow.now()
-                self.s.offers.append(Offer(defender_id=defender.id, offered_at=self.s.offer_sent_at))
+                self.s.offers.append(Offer(defender_id=defender.id, offered_at=self.s.offer_sent_at,
+                                           override=self._override))
                 self._upsert(sa.DEFENDER_ID.value_set(defender.id))
                 answer_by = self.s.offer_sent_at + p.defender_answer_window
                 await self._mail(MailKind.ASSIGNMENT_OFFER, self._to_defender(),

@@ -73,6 +73,7 @@ class CaseCore:
         # One NeedsAttention at a time: steps that run side by side (payout and invoice) queue for staff.
         self._attention_turn = asyncio.Lock()
         self._envelope_reason = ""
+        self._override = ""  # staff's reason for the offer being made (kept on the offer in state)
 
     @property
     def _current(self) -> ContractRevision:

@@ -158,7 +158,9 @@ class CaseMessages(CaseRecorder):
             self.s.defender = next(d for d in self.s.roster if d.id == msg.defender_id)
             self.s.defender_accepted = None
             self.s.offer_sent_at = None
-            self._event(f"accepted; offered to {msg.defender_id}", str(msg.actor))
+            self._override = msg.override.strip()
+            self._event(f"accepted; offered to {msg.defender_id}"
+                        + (f" (override: {self._override})" if self._override else ""), str(msg.actor))
             return self._receipt(f"offered to {msg.defender_id}")
         self._event("declined by JiM", str(msg.actor))
         return self._receipt("case declined")
@@ -166,7 +168,7 @@ class CaseMessages(CaseRecorder):
     @review_case.validator
     def _v_review_case(self, payload: Any) -> None:
         msg = rules.parse(ReviewCase, payload)
-        rules.review_case(self.req, self.s, msg)
+        rules.review_case(self.req, self.s, msg, workflow.now().date())
 
     @workflow.update(name=Update.RESPOND_TO_ASSIGNMENT)
     def respond_to_assignment(self, payload: Any) -> Receipt:
@@ -390,7 +392,8 @@ class CaseMessages(CaseRecorder):
             role, party, what = self._who()
             waiting = Waiting(role=role, party_id=party, what=what, since=self._since)
         return CaseStatus(
-            case_id=self.req.case_id, stage=s.stage, country=self.req.country, services=self.req.services,
+            case_id=self.req.case_id, stage=s.stage, country=self.req.country, region=self.req.region,
+            services=self.req.services, declined_defenders=s.declined_defenders,
             deadline=self.req.deadline, advocate_id=self.req.advocate.id,
             billing_currency=self.req.advocate.billing_currency,
             advocate_language=self.req.advocate.language, defender_id=s.defender.id if s.defender else None,

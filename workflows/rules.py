@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from casefac.case import CaseRequest, CaseStage
 from casefac.contract import REQUIRED_APPROVALS
+from casefac.eligibility import CaseNeeds, exclusion
 from casefac.messages import (
     ApproveContract,
     CancelCase,
@@ -30,7 +31,6 @@ from casefac.messages import (
 from casefac.money import EXPONENT, MAX_MINOR
 from casefac.parties import Actor, Role
 from casefac.pricing import missing_rates
-from casefac.roster import eligible
 from casefac.state import CaseState
 
 M = TypeVar("M", bound=BaseModel)
@@ -90,7 +90,13 @@ def _party(actor: Actor, req: CaseRequest, state: CaseState, *roles: Role) -> No
                  "actor: this is not the Defender assigned to this case")
 
 
-def review_case(req: CaseRequest, state: CaseState, msg: ReviewCase) -> None:
+def case_needs(req: CaseRequest, state: CaseState) -> CaseNeeds:
+    """What this case asks of a Defender, for the eligibility rules ``casefac suggest`` applies too."""
+    return CaseNeeds(country=req.country, region=req.region, services=list(req.services),
+                     advocate_language=req.advocate.language, declined=list(state.declined_defenders))
+
+
+def review_case(req: CaseRequest, state: CaseState, msg: ReviewCase, today: date) -> None:
     _staff(msg.actor)
     _stage(state, CaseStage.REVIEW)
     _require(state.review is None, "decision: this case was already reviewed; waiting for the Defender's answer")
@@ -98,10 +104,12 @@ def review_case(req: CaseRequest, state: CaseState, msg: ReviewCase) -> None:
         defender = next((d for d in state.roster if d.id == msg.defender_id), None)
         _require(defender is not None, f"defender_id: {msg.defender_id} is not in the roster for {req.country}")
         assert defender is not None
-        problem = eligible(defender, req.country)
-        _require(problem is None, f"defender_id: {problem}")
-        _require(defender.id not in state.declined_defenders,
-                 f"defender_id: {defender.id} already declined or let this offer lapse; choose another")
+        why_not = exclusion(defender, case_needs(req, state), today)
+        if why_not is not None and not why_not.overridable:
+            _require(False, f"defender_id: {why_not.reason}; choose another")
+        if why_not is not None:
+            _require(bool(msg.override.strip()),
+                     f"defender_id: {why_not.reason}; to offer the case all the same, say why (override)")
 
 
 def respond_to_assignment(req: CaseRequest, state: CaseState, msg: RespondToAssignment) -> None:

@@ -296,19 +296,28 @@ def build_report(source: Engine | Connection, period: Period, *, sealer: Sealer 
                  on_section: Callable[[str], None] | None = None) -> Report:
     """Every section over ``period``; names only when a ``sealer`` is given (staff's ``--with-names``).
 
+    ``on_section`` is told each section's name before it runs (the CLI's progress bar).
+    """
+    return build_sections(source, period, SECTIONS, sealer=sealer, on_section=on_section)
+
+
+def build_sections(source: Engine | Connection, period: Period, sections: Sequence[tuple[str, Section]], *,
+                   kind: str = "funders", sealer: Sealer | None = None,
+                   on_section: Callable[[str], None] | None = None) -> Report:
+    """A report of ``sections``: shared by the funders' report and the network one, so both read alike.
+
     Given an engine, the sections read in one transaction, repeatable-read on PostgreSQL, so every table
-    describes the same moment of a record the worker keeps writing. ``on_section`` is told each section's
-    name before it runs (the CLI's progress bar).
+    describes the same moment of a record the worker keeps writing.
     """
     if isinstance(source, Engine):
         with source.connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with conn.begin():
-                return build_report(conn, period, sealer=sealer, on_section=on_section)
+                return build_sections(conn, period, sections, kind=kind, sealer=sealer, on_section=on_section)
     names = NameBook(sealer) if sealer is not None else None
     tables: list[ReportTable] = []
-    for label, section in SECTIONS:
+    for label, section in sections:
         if on_section is not None:
             on_section(label)
         tables.extend(section(source, period, names))
@@ -316,4 +325,4 @@ def build_report(source: Engine | Connection, period: Period, *, sealer: Sealer 
     if names is not None and names.unreadable:
         notes = (f"{names.unreadable} name(s) could not be opened with this key ring: they show as {UNREADABLE}.",)
     return Report(period=period, generated_at=datetime.now(UTC), tables=tuple(tables),
-                  with_names=names is not None, notes=notes)
+                  with_names=names is not None, notes=notes, kind=kind)

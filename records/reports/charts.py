@@ -76,11 +76,12 @@ GAP_IN = 0.16  # between groups
 MARGIN_IN = 0.9  # axis labels and legend
 
 
-def _legend(ax: Any, count: int) -> None:
-    """Above the plot, in one row: never over a bar, and the section's heading already names the chart."""
+def _legend(ax: Any, count: int, *, per_row: int | None = None) -> None:
+    """Above the plot, in one row (or ``per_row`` a row for long names, which would squeeze the plot):
+    never over a bar, and the section's heading already names the chart."""
     if count > 1:
-        ax.legend(fontsize=11, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=count,
-                  borderaxespad=0.2, handlelength=1.2)
+        ax.legend(fontsize=11, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0),
+                  ncol=min(count, per_row or count), borderaxespad=0.2, handlelength=1.2)
 
 
 def _hbar_groups(labels: list[str], series: dict[str, list[float]], *, xlabel: str, integer: bool = False) -> bytes:
@@ -196,7 +197,102 @@ CHARTS: tuple[Callable[[Report], Chart | None], ...] = (cases_by_country, days_p
                                                         invoiced_vs_paid, outcomes)
 
 
+# -- the network report ----------------------------------------------------------------------------------------
+
+TOP_DEFENDERS = 15
+
+
+def offers_by_country(report: Report) -> Chart | None:
+    t = report.table("network_countries")
+    if t.empty:
+        return None
+    rows = t.records()
+    series = {"Assigned": [_f(r["assigned"]) for r in rows], "Declined": [_f(r["declined"]) for r in rows],
+              "Lapsed": [_f(r["lapsed"]) for r in rows]}
+    return Chart(t.key, "Offers assigned, declined and lapsed per country",
+                 _hbar_groups([str(r["country_name"]) for r in rows], series, xlabel="offers", integer=True))
+
+
+def _months(t: ReportTable) -> list[str]:
+    return [c.key for c in t.columns if len(c.key) == 7 and c.key[4] == "-"]
+
+
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _month_ticks(ax: Any, months: list[str]) -> None:
+    """Every month when they fit, else every few (labels never overlap); the year under the first and January."""
+    step = max(1, -(-len(months) // 12))
+    shown = list(range(0, len(months), step))
+    labels = []
+    for i in shown:
+        year, number = months[i].split("-")
+        name = MONTH_NAMES[int(number) - 1]
+        labels.append(f"{name}\n{year}" if i == 0 or number == "01" else name)
+    ax.set_xticks(shown, labels)
+
+
+def load_heatmap(report: Report) -> Chart | None:
+    """The busiest Defenders' open cases month by month: a heat map reads at a glance where a line per Defender
+    would tangle, and the count in each cell keeps it exact."""
+    t = report.table("load_by_defender")
+    if t.empty:
+        return None
+    months = _months(t)
+    rows = sorted(t.records(), key=lambda r: (-sum(_f(r[m]) for m in months), str(r["defender_id"])))
+    top = rows[:TOP_DEFENDERS]
+    grid = [[_f(r[m]) for m in months] for r in top]
+    figure = _figure(len(top) * 0.34 + 1.3)
+    ax = figure.add_subplot()
+    image = ax.imshow(grid, aspect="auto", cmap="Blues", vmin=0, vmax=max(1.0, max(max(g) for g in grid)))
+    labels = [str(r["defender_id"]) for r in top]
+    ax.set_yticks(range(len(top)), labels, fontsize=10)
+    _month_ticks(ax, months)
+    ax.tick_params(axis="x", labelsize=10, length=0)
+    ax.tick_params(axis="y", length=0)
+    if len(months) <= 18:
+        limit = max(max(g) for g in grid) * 0.6
+        for y, values in enumerate(grid):
+            for x, value in enumerate(values):
+                if value:
+                    ax.text(x, y, f"{value:.0f}", ha="center", va="center", fontsize=9,
+                            color="white" if value > limit else "#1d2733")
+    for side in ax.spines.values():
+        side.set_visible(False)
+    figure.colorbar(image, ax=ax, shrink=0.8, pad=0.02).ax.tick_params(labelsize=9)
+    more = f"the {len(top)} busiest of {len(rows)} Defenders" if len(rows) > len(top) else f"all {len(rows)} Defenders"
+    ax.set_title(f"Open cases, {more}", fontsize=11, loc="left")
+    return Chart(t.key, f"Heat map of open cases per month for {more} (by open case-months)", _png(figure))
+
+
+def load_by_country_lines(report: Report) -> Chart | None:
+    t = report.table("load_by_country")
+    if t.empty:
+        return None
+    months = _months(t)
+    figure = _figure(3.4)
+    ax = figure.add_subplot()
+    rows = t.records()
+    for i, r in enumerate(rows):
+        ax.plot(range(len(months)), [_f(r[m]) for m in months], marker="o", markersize=3.5, linewidth=2,
+                label=str(r["country_name"]), color=PALETTE[i % len(PALETTE)])
+    _month_ticks(ax, months)
+    ax.set_ylabel("open cases", fontsize=12)
+    ax.set_ylim(0, max(1.0, max(_f(r[m]) for r in rows for m in months) * 1.1))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=2))
+    ax.yaxis.set_major_formatter(FuncFormatter(_number))
+    _style(ax)
+    ax.grid(axis="x", visible=False)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+    _legend(ax, len(rows), per_row=3)
+    return Chart(t.key, "Open cases with a Defender per month, by country", _png(figure))
+
+
+NETWORK_CHARTS: tuple[Callable[[Report], Chart | None], ...] = (offers_by_country, fees_by_country, load_heatmap,
+                                                                load_by_country_lines)
+
+
 def draw(report: Report) -> dict[str, Chart]:
     """Every chart the report's figures allow, by the key of the table each illustrates."""
-    drawn = (chart(report) for chart in CHARTS)
+    drawn = (chart(report) for chart in (NETWORK_CHARTS if report.kind == "network" else CHARTS))
     return {c.table_key: c for c in drawn if c is not None}

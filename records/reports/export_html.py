@@ -120,6 +120,25 @@ def summary_cards(report: Report) -> str:
         ("Paid (USD)", _total(report, "invoices_by_organization", "paid_usd", last=True), Kind.MONEY),
         ("Outstanding (USD)", _total(report, "invoices_by_organization", "outstanding_usd", last=True), Kind.MONEY),
     ]
+    return _cards(cards)
+
+
+def network_cards(report: Report) -> str:
+    """The network report's headline: the whole network over the period, from the tables' totals."""
+    cards = [
+        ("Defenders", _total(report, "network_countries", "defenders"), Kind.COUNT),
+        ("Cases assigned", _total(report, "network_countries", "assigned"), Kind.COUNT),
+        ("Offers declined", _total(report, "network_countries", "declined"), Kind.COUNT),
+        ("Offers lapsed", _total(report, "network_countries", "lapsed"), Kind.COUNT),
+        ("Median response (h)", _total(report, "network_countries", "median_response_hours"), Kind.HOURS),
+        ("Defender hours", _total(report, "network_countries", "hours"), Kind.HOURS),
+        ("Fees paid (USD)", _total(report, "network_countries", "fees_usd"), Kind.MONEY),
+        ("Peak open cases", _total(report, "load_by_country", "peak"), Kind.COUNT),
+    ]
+    return _cards(cards)
+
+
+def _cards(cards: list[tuple[str, Cell, Kind]]) -> str:
     body = "".join(f"<div class=\"card\"><b>{escape(_card_figure(value, kind))}</b><span>{escape(label)}</span>"
                    "</div>" for label, value, kind in cards)
     return f'<div class="cards">{body}</div>'
@@ -135,13 +154,15 @@ def render(report: Report, charts: dict[str, Chart] | None = None) -> str:
               f"<p class=\"meta\">Justice in Motion · Case Facilitations · generated "
               f"{report.generated_at:%Y-%m-%d %H:%M} UTC</p></header>"]
     if report.with_names:
-        header.append('<p class="staff">Contains Defender and Advocate names: staff only, do not forward.</p>')
+        who = "Defender" if report.kind == "network" else "Defender and Advocate"
+        header.append(f'<p class="staff">Contains {who} names: staff only, do not forward.</p>')
     header += [f'<p class="warn">{escape(note)}</p>' for note in report.notes]
     nav = "".join(f'<li><a href="#{escape(t.key)}">{escape(t.short)}</a></li>' for t in report.tables)
     sections = "".join(table_html(t, charts.get(t.key)) for t in report.tables)
     footer = ("<footer>Figures from the case record. Money in the currency it was invoiced or paid in; USD at "
               "the rates staff approved. LSC codes after the LSC CSR Handbook.</footer>")
-    return (head + "".join(header) + summary_cards(report) + f"<nav><ol>{nav}</ol></nav>" + sections + footer
+    cards = network_cards(report) if report.kind == "network" else summary_cards(report)
+    return (head + "".join(header) + cards + f"<nav><ol>{nav}</ol></nav>" + sections + footer
             + "</main></body></html>")
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 SECONDS_PER_DAY = 86_400
+SECONDS_PER_HOUR = 3_600
 _TENTH = Decimal("0.1")
 _HUNDREDTH = Decimal("0.01")
 _THOUSANDTH = Decimal("0.001")
@@ -41,6 +42,13 @@ def days(seconds: Decimal | None) -> Decimal | None:
     if seconds is None:
         return None
     return (seconds / SECONDS_PER_DAY).quantize(_TENTH, rounding=ROUND_HALF_UP)
+
+
+def hours(seconds: Decimal | None) -> Decimal | None:
+    """Seconds as hours with one decimal, half up (a response time reads in hours, not days)."""
+    if seconds is None:
+        return None
+    return (seconds / SECONDS_PER_HOUR).quantize(_TENTH, rounding=ROUND_HALF_UP)
 
 
 def ratio(numerator: int | None, denominator: int | None, places: Decimal = _HUNDREDTH) -> Decimal | None:

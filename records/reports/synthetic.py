@@ -105,6 +105,8 @@ class Totals:
     invoices_without_usd: int = 0
     outcomes: Counter[tuple[str, str | None]] = field(default_factory=Counter)
     closing_codes: Counter[str | None] = field(default_factory=Counter)
+    #: Offers made in the period, by result (accepted, declined, no_answer).
+    offers: Counter[str] = field(default_factory=Counter)
     evaluations: int = 0
     evaluation_overall: int = 0
     would_work_again: int = 0
@@ -282,10 +284,16 @@ class _Case:
         for position in range(tries):
             defender = self.w.rng.choice(pool)
             accepted = position == tries - 1
-            answered = at + timedelta(hours=self.w.rng.choice((2, 6, 20, 30, 50)) * (position + 1))
+            # about one refusal in four is silence: the offer lapses unanswered (no answered_at)
+            result = "accepted" if accepted else "no_answer" if self.w.rng.random() < 0.25 else "declined"
+            offered_at = at + timedelta(hours=position)
+            answered = None if result == "no_answer" else \
+                at + timedelta(hours=self.w.rng.choice((2, 6, 20, 30, 50)) * (position + 1))
             self.batch.add(AssignmentOfferRow, case_id=self.case_id, position=position,
-                           defender_id=defender["defender_id"], result="accepted" if accepted else "declined",
-                           offered_at=at + timedelta(hours=position), answered_at=answered, reason_sealed=None)
+                           defender_id=defender["defender_id"], result=result,
+                           offered_at=offered_at, answered_at=answered, reason_sealed=None)
+            if _in(self.totals.period, offered_at):
+                self.totals.offers[result] += 1
             if accepted:
                 self.defender = defender
         rate = self.w.rng.choice((3500, 4000, 4500, 5000, 6000))  # USD cents an hour

@@ -17,6 +17,7 @@ from records.reports.period import Period
 
 Cell = str | int | Decimal | None
 Row = tuple[Cell, ...]
+TITLES = {"funders": "Case Facilitations", "network": "Defender network"}
 
 
 class Kind(StrEnum):
@@ -92,6 +93,8 @@ class Report:
     tables: tuple[ReportTable, ...]
     with_names: bool = False
     notes: tuple[str, ...] = field(default=())
+    #: Which report this is ("funders", "network"): the HTML picks its charts and summary cards by it.
+    kind: str = "funders"
 
     def table(self, key: str) -> ReportTable:
         for t in self.tables:
@@ -101,7 +104,7 @@ class Report:
 
     @property
     def title(self) -> str:
-        return f"Case Facilitations {self.period.label}"
+        return f"{TITLES.get(self.kind, 'Case Facilitations')} {self.period.label}"
 
 
 def table(key: str, title: str, columns: Sequence[Column], rows: Sequence[Row], *, totals: Sequence[Row] = (),

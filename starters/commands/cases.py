@@ -6,17 +6,20 @@ the workflow's receipt — or its validator's rejection as one line (exit 1).
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
+from casefac.eligibility import CaseNeeds, Exclusion, exclusion
 from casefac.messages import Receipt
 from casefac.parties import Role
-from casefac.roster import eligible, parse_roster
+from casefac.settings import Settings
+from casefac.status import CaseStatus
 from records.vocabulary import problem_code_error
 from starters import staff_actions
 from starters.case_form import build_request, read_case_file
@@ -28,6 +31,45 @@ from starters.record_access import id_taken
 StaffOpt = Annotated[str | None, typer.Option("--as", envvar="CASEFAC_STAFF_ID", show_envvar=True,
                                               help="Your staff id, e.g. coord.ana (recorded as the actor).")]
 CaseArg = Annotated[str, typer.Argument(help="Case id, e.g. JIM-2026-0042.", show_default=False)]
+OverrideOpt = Annotated[str | None, typer.Option(help="Why you offer the case to a Defender who is away or at "
+                                                 "capacity (recorded with the offer).")]
+
+
+def _status(settings: Settings, case_id: str) -> Coroutine[Any, Any, CaseStatus]:
+    async def go() -> CaseStatus:
+        return await read_status(await connect(settings), case_id)
+
+    return go()
+
+
+def _needs(status: CaseStatus) -> CaseNeeds:
+    return CaseNeeds(country=status.country, region=status.region, services=status.services,
+                     advocate_language=status.advocate_language, declined=status.declined_defenders)
+
+
+def _exclusion_now(settings: Settings, needs: CaseNeeds, defender_id: str) -> Exclusion | None:
+    from starters.suggestions import roster_and_history
+
+    defenders, _ = roster_and_history(settings, needs.country, quiet=True)
+    defender = next((d for d in defenders if d.id == defender_id), None)
+    if defender is None:
+        return None  # not in this country's roster: the case's own check names the problem
+    return exclusion(defender, needs, date.today())
+
+
+def _print_suggestions(settings: Settings, case_id: str, needs: CaseNeeds) -> None:
+    """The top suggestions and the command to take the first; a missing roster or record never stops the caller."""
+    from starters.suggestions import ranking_view, suggest
+
+    try:
+        ranking = suggest(settings, needs, quiet=True)
+    except (OSError, ValueError) as exc:
+        console.print(f"[dim]  (no suggestions: {escape(str(exc))})[/]")
+        return
+    shown = settings.suggest.shown
+    console.print(ranking_view(ranking, top=shown, title=f"Top {shown} suggestions (casefac suggest {case_id})"))
+    if ranking.suggestions:
+        console.print(f"  next: casefac assign {case_id} --defender {ranking.suggestions[0].defender_id}")
 
 
 def _done(receipt: Receipt) -> None:
@@ -100,22 +142,35 @@ def register(app: typer.Typer) -> None:
         workflow_id = run(settings, go())
         console.print(f"[green]✓[/] opened case [bold]{request.case_id}[/] (workflow {workflow_id}); "
                       "waiting for staff review")
-        try:
-            roster = parse_roster(settings.roster_file.read_text(encoding="utf-8"))
-            ids = [d.id for d in roster.defenders if eligible(d, request.country) is None]
-            console.print(f"  next: casefac assign {request.case_id} --defender <{' | '.join(ids) or 'none'}>")
-        except OSError:
-            pass
+        _print_suggestions(settings, request.case_id, CaseNeeds(
+            country=request.country, region=request.region, services=list(request.services),
+            advocate_language=request.advocate.language))
 
-    def _review(case_id: str, defender: str | None, reason: str | None, staff: str | None) -> None:
+    def _review(case_id: str, defender: str | None, reason: str | None, staff: str | None,
+                override: str | None = None) -> None:
         settings = load_settings()
-        if bool(defender) == bool(reason):
+        if not defender and not reason:
+            status = run(settings, _status(settings, case_id))
+            _print_suggestions(settings, case_id, _needs(status))
+            console.print(f"  or decline: casefac review {case_id} --reason \"…\"")
+            return
+        if defender and reason:
             fail("say either --defender DEF-… (accept) or --reason '…' (decline)", 2)
         who = actor(staff)
+        if defender:
+            # The live roster and record decide first (the same rules as the case's own check on its snapshot).
+            status = run(settings, _status(settings, case_id))
+            why_not = _exclusion_now(settings, _needs(status), defender)
+            if why_not is not None and not why_not.overridable:
+                fail(f"{why_not.reason}; choose another (casefac suggest {case_id})")
+            if why_not is not None and not (override or "").strip():
+                fail(f"{why_not.reason}: to offer the case all the same, say why: "
+                     f"casefac assign {case_id} --defender {defender} --override \"…\"")
 
         async def go() -> Receipt:
             client = await connect(settings)
-            return await staff_actions.review(client, case_id, who, defender_id=defender, reason=reason or "")
+            return await staff_actions.review(client, case_id, who, defender_id=defender, reason=reason or "",
+                                              override=(override or "").strip())
 
         _done(run(settings, go()))
 
@@ -124,19 +179,21 @@ def register(app: typer.Typer) -> None:
         case_id: CaseArg,
         defender: Annotated[str | None, typer.Option(help="Accept and offer the case to this Defender.")] = None,
         reason: Annotated[str | None, typer.Option(help="Decline the case, saying why.")] = None,
+        override: OverrideOpt = None,
         staff: StaffOpt = None,
     ) -> None:
-        """Review a case: accept it with a Defender (--defender) or decline it (--reason)."""
-        _review(case_id, defender, reason, staff)
+        """Review a case: accept it with a Defender (--defender) or decline it (--reason); alone, the suggestions."""
+        _review(case_id, defender, reason, staff, override)
 
     @app.command()
     def assign(
         case_id: CaseArg,
         defender: Annotated[str, typer.Option(help="The Defender to offer the case to.")],
+        override: OverrideOpt = None,
         staff: StaffOpt = None,
     ) -> None:
         """Accept a case and offer it to a Defender (the same as review --defender)."""
-        _review(case_id, defender, None, staff)
+        _review(case_id, defender, None, staff, override)
 
     @app.command("approve-contract")
     def approve_contract(

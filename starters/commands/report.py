@@ -1,7 +1,8 @@
 """``casefac report``: the figures JiM and its funders ask for, from the case record (not from Temporal).
 
 Cases opened, closed and open; time per stage; Defender hours and fees; invoiced, paid and outstanding per
-Advocate organisation; outcomes and LSC closing codes; evaluations. On the terminal by default, or as a
+Advocate organisation; outcomes and LSC closing codes; evaluations. ``--network`` makes it the Defender
+network report instead (:mod:`records.reports.network`). On the terminal by default, or as a
 zip of CSVs, an Excel workbook, or one self-contained HTML file with charts. No personal data unless
 ``--with-names`` (staff only: Defender and Advocate names); client data never.
 """
@@ -52,11 +53,15 @@ def report(
     with_names: Annotated[bool, typer.Option("--with-names", help="Staff only: show Defender and Advocate names "
                                              "beside their ids (needs the key ring). Client data never appears.")]
     = False,
+    network: Annotated[bool, typer.Option("--network", help="The Defender network report instead: offers, "
+                                          "response times, hours, fees, evaluations and open cases per month, "
+                                          "per Defender and per country.")] = False,
 ) -> None:
     """The report for funders and JiM: cases, time per stage, hours, fees, invoices, outcomes, evaluations."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from records.reports.build import SECTIONS, build_report
+    from records.reports.network import NETWORK_SECTIONS, build_network_report
     from records.reports.period import PeriodError, parse_period
 
     kind = format_.strip().lower()
@@ -68,15 +73,17 @@ def report(
         period = parse_period(from_, to)
     except PeriodError as exc:
         fail(str(exc), 2)
-    path = output or Path(f"casefac-report-{period.slug}{SUFFIX.get(kind, '')}")
+    stem = "casefac-network" if network else "casefac-report"
+    path = output or Path(f"{stem}-{period.slug}{SUFFIX.get(kind, '')}")
     if kind == "csv" and path.suffix and path.suffix.lower() != ".zip" and not path.is_dir():
         fail(f"{path}: CSV goes into a .zip file or a directory", 2)
     settings = load_settings()
     sealer = _sealer(settings) if with_names else None
     engine = _engine(settings)
     try:
-        with _Progress(len(SECTIONS) + (kind != "terminal")) as step:
-            built = build_report(engine, period, sealer=sealer, on_section=step)
+        builder, sections = (build_network_report, NETWORK_SECTIONS) if network else (build_report, SECTIONS)
+        with _Progress(len(sections) + (kind != "terminal")) as step:
+            built = builder(engine, period, sealer=sealer, on_section=step)
             if kind != "terminal":
                 step(f"writing {kind}")
                 written = _write(built, kind, path)
@@ -90,7 +97,8 @@ def report(
         render(built, console)
         return
     names = " [bold red](with names: staff only)[/]" if with_names else ""
-    console.print(f"[green]✓[/] report {period.label} written to {written} ({len(built.tables)} tables){names}")
+    what = "network report" if network else "report"
+    console.print(f"[green]✓[/] {what} {period.label} written to {written} ({len(built.tables)} tables){names}")
 
 
 def _sealer(settings: Settings) -> Sealer:

@@ -1,4 +1,5 @@
-"""Read-only commands: ``status`` (one case), ``list`` (a visibility query), ``defenders`` (the roster).
+"""Read-only commands: ``status`` (one case, from Temporal or else the case record) and ``list`` (a visibility
+query, or ``--closed`` from the record).
 
 ``--json`` prints machine-readable output for scripts; the default is a Rich view for people.
 """
@@ -10,17 +11,15 @@ from decimal import Decimal
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich import box
 from rich.markup import escape
 from rich.table import Table
 from temporalio.service import RPCError, RPCStatusCode
 
-from casefac.roster import parse_roster
 from casefac.settings import Settings
 from casefac.status import CaseStatus
 from starters.cases import read_status
-from starters.cli_runtime import connect, console, fail, load_settings, run, validation_failed
+from starters.cli_runtime import connect, console, fail, load_settings, run
 from starters.listing import INVOICE_STATUSES, CaseRow, build_query, list_cases
 from starters.parsing import InputError
 from starters.record_access import existing_records, open_records
@@ -100,34 +99,6 @@ def register(app: typer.Typer) -> None:
                           r.started.strftime("%m-%d %H:%M") if r.started else "")
         console.print(table)
         console.print(f"[dim]{escape(query)}[/]")
-
-    @app.command()
-    def defenders(
-        country: Annotated[str | None, typer.Option(help="MX, GT, SV, HN or NI")] = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """The Defender roster (settings.roster_file): who can take a case where, and how they are paid."""
-        settings = load_settings()
-        try:
-            roster = parse_roster(settings.roster_file.read_text(encoding="utf-8"))
-        except OSError as exc:
-            fail(f"cannot read the roster {settings.roster_file}: {exc.strerror}")
-        except ValidationError as exc:
-            validation_failed(f"the roster {settings.roster_file}", exc)
-        chosen = [d for d in roster.defenders if country is None or d.country == country.upper()]
-        if as_json:
-            console.print_json(json.dumps([d.model_dump(mode="json") for d in chosen]))
-            return
-        table = Table(title=f"{len(chosen)} Defender(s)" + (f" in {country.upper()}" if country else ""),
-                      title_justify="left")
-        for column in ("id", "name", "country", "languages", "services", "rate", "payout", "active"):
-            table.add_column(column)
-        for d in chosen:
-            table.add_row(d.id, escape(d.name), d.country, ", ".join(d.languages),
-                          ", ".join(s.value for s in d.services), d.hourly_rate.format(),
-                          "Stripe Connect" if d.payout.kind == "stripe_connect" else "manual",
-                          "yes" if d.active else "[red]no[/]")
-        console.print(table)
 
 
 def _status_from_record(settings: Settings, case_id: str, as_json: bool) -> None:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from casefac.case import CaseRequest, Client, MatterType
 from casefac.money import Money
 from casefac.parties import Actor, Advocate, Defender, Role, Service, StripeConnectPayout
-from casefac.roster import Roster, eligible
+from casefac.roster import Roster, available
 
 COUNTRY = "GT"
 STAFF = Actor(role=Role.STAFF, id="coord.demo")
@@ -44,7 +44,7 @@ class DemoCase:
 def pick_defender(roster: Roster, country: str = COUNTRY) -> Defender:
     """The first active Defender in ``country`` paid through Stripe Connect (the payout is a transfer)."""
     for defender in roster.defenders:
-        if eligible(defender, country) is None and isinstance(defender.payout, StripeConnectPayout):
+        if available(defender, country, date.today()) and isinstance(defender.payout, StripeConnectPayout):
             return defender
     raise LookupError(f"the roster has no active Stripe Connect Defender in {country}")
 

@@ -33,11 +33,14 @@ async def _in_payment(world: CliWorld, defender: str = "DEF-GT-001") -> Case:
     return case
 
 
-async def test_review_needs_exactly_one_decision(world: CliWorld) -> None:
+async def test_review_needs_exactly_one_decision_and_alone_suggests(world: CliWorld) -> None:
     case = await world.harness.open()
-    for args in ((), ("--defender", "DEF-GT-001", "--reason", "no")):
-        ran = await world.cli("review", case.case_id, *args)
-        assert ran.code == 2 and "--defender" in ran.err
+    ran = await world.cli("review", case.case_id, "--defender", "DEF-GT-001", "--reason", "no")
+    assert ran.code == 2 and "--defender" in ran.err
+    ran = await world.cli("review", case.case_id)  # no decision yet: what would fit, and the commands
+    assert ran.code == 0, ran.text
+    assert "Top 3 suggestions" in ran.out and f"casefac assign {case.case_id} --defender DEF-GT-" in ran.out
+    assert "DEF-MX-" not in ran.out  # a Guatemalan case: only Guatemala's roster
 
 
 async def test_assign_rejections_come_from_the_workflow_validator(world: CliWorld) -> None:

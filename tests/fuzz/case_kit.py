@@ -205,7 +205,7 @@ def predict(p: Parked, name: str, wire: Json, s: CaseStatus, today: date) -> Pre
         return Prediction(False, str(err))
     req, state = p.case.req, mirror(p, s)
     check: dict[str, Callable[[], None]] = {
-        Update.REVIEW_CASE: lambda: rules.review_case(req, state, msg),
+        Update.REVIEW_CASE: lambda: rules.review_case(req, state, msg, today),
         Update.RESPOND_TO_ASSIGNMENT: lambda: rules.respond_to_assignment(req, state, msg),
         Update.EDIT_CONTRACT: lambda: rules.edit_contract(req, state, msg),
         Update.APPROVE_CONTRACT: lambda: rules.approve_contract(req, state, msg),

@@ -11,7 +11,7 @@ import hmac
 import json
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import httpx
@@ -83,7 +83,7 @@ def test_f1c_an_unknown_defender_id_is_echoed_whole_into_the_refusal() -> None:
     with pytest.raises(ValidationError):  # refused by the id's pattern, never quoted back
         ReviewCase(actor=STAFF, decision="accept", defender_id="D" * 5_000)
     msg = ReviewCase(actor=STAFF, decision="accept", defender_id="DEF-XX-" + "9" * 30)
-    assert rule_message_problem(refusal(lambda: rules.review_case(request, state, msg))) is None
+    assert rule_message_problem(refusal(lambda: rules.review_case(request, state, msg, date(2026, 3, 1)))) is None
 
 
 # ----------------------------------------------------- F2: an overflowing approval is refused unreadably
