@@ -2,12 +2,11 @@
 
 A handful of grouped queries over the whole record, so a suggestion over hundreds of Defenders and tens
 of thousands of past cases stays one round trip per question; only the medians are computed here, from
-one fetched column per Defender.
+window functions, one row per Defender.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from typing import Any
 
@@ -39,11 +38,19 @@ def histories(engine: Engine) -> dict[str, History]:
                .where(m.StageChangeRow.stage == "ASSIGNMENT").group_by(m.StageChangeRow.case_id).subquery())
     reported = (select(m.ReportRow.case_id, func.min(m.ReportRow.submitted_at).label("at"))
                 .where(m.ReportRow.submitted_at.is_not(None)).group_by(m.ReportRow.case_id).subquery())
-    turnaround = (select(m.CaseRow.defender_id, _days_between(engine, started.c.at, reported.c.at))
-                  .join(started, started.c.case_id == m.CaseRow.case_id)
-                  .join(reported, reported.c.case_id == m.CaseRow.case_id)
-                  .where(m.CaseRow.defender_id.is_not(None)))
-    days: dict[str, list[float]] = defaultdict(list)
+    spans = (select(m.CaseRow.defender_id.label("defender_id"),
+                    _days_between(engine, started.c.at, reported.c.at).label("days"))
+             .join(started, started.c.case_id == m.CaseRow.case_id)
+             .join(reported, reported.c.case_id == m.CaseRow.case_id)
+             .where(m.CaseRow.defender_id.is_not(None)).subquery())
+    # The median in the database (the middle row, or the mean of the two middle rows, per Defender), so one
+    # row per Defender comes back instead of one per case.
+    ranked = select(spans.c.defender_id, spans.c.days,
+                    func.row_number().over(partition_by=spans.c.defender_id, order_by=spans.c.days).label("rn"),
+                    func.count().over(partition_by=spans.c.defender_id).label("n")).subquery()
+    medians = (select(ranked.c.defender_id, func.avg(ranked.c.days))
+               .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
+               .group_by(ranked.c.defender_id))
     with engine.connect() as c:
         for defender_id, count, mean in c.execute(evaluations):
             found[defender_id] |= {"evaluations": count, "mean_overall": float(mean)}
@@ -55,8 +62,6 @@ def histories(engine: Engine) -> dict[str, History]:
                 entry[key] = count
         for defender_id, at in c.execute(last):
             found[defender_id]["last_assigned_at"] = utc(at)
-        for defender_id, span in c.execute(turnaround):
-            days[defender_id].append(max(0.0, float(span)))
-    for defender_id, spans in days.items():
-        found[defender_id]["median_report_days"] = statistics.median(spans)
+        for defender_id, median in c.execute(medians):
+            found[defender_id]["median_report_days"] = max(0.0, float(median))
     return {d: History(defender_id=d, **fields) for d, fields in found.items()}  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ collides with anything listening; it is gone when the demo ends.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 import time
 from urllib.parse import quote
@@ -34,6 +35,10 @@ def workflow_url(settings: Settings, workflow_id: str) -> str:
             f"/workflows/{quote(workflow_id)}")
 
 
+#: How long the demo waits for the closed case's last record write (milliseconds when the record is up).
+RECORD_WAIT_SECONDS = 30
+
+
 async def drive(settings: Settings, console: Console) -> tuple[CaseStatus, list[str]]:
     """Play the sample case on the stack ``settings`` describe; the closed status and any problems."""
     client = await connect_client(settings, identity="casefac-demo")
@@ -45,6 +50,13 @@ async def drive(settings: Settings, console: Console) -> tuple[CaseStatus, list[
                           staff_email=settings.sendgrid.staff_email, policy=settings.policy)
         with Reporter(console) as reporter:
             status = await play(world, case, reporter)
+        # The case is CLOSED; the workflow returns once its last milestone is in the record.
+        handle = client.get_workflow_handle(case_workflow_id(status.case_id), result_type=CaseStatus)
+        try:
+            status = await asyncio.wait_for(handle.result(), timeout=RECORD_WAIT_SECONDS)
+        except TimeoutError:
+            return status, [f"the case did not finish writing its record within {RECORD_WAIT_SECONDS} s "
+                            "(is the records database reachable? see the worker's log)"]
         return status, await verify(world, status) + in_the_record(settings, status, console)
 
 

@@ -1,7 +1,7 @@
 """The Defender roster in the record: each Defender, their away periods, and who changed what when.
 
 Also the reason staff give for offering a case to a Defender who was away or at capacity
-(``assignment_offers.override_sealed``).
+(``assignment_offers.override_sealed``), and the indexes ``casefac suggest`` reads through.
 
 Revision ID: 0002
 Revises: 0001
@@ -67,10 +67,18 @@ def upgrade() -> None:
 
     with op.batch_alter_table('assignment_offers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('override_sealed', sa.Text(), nullable=True))
+        batch_op.create_index('ix_offers_defender_result_at', ['defender_id', 'result', 'offered_at'], unique=False)
+
+    with op.batch_alter_table('stage_changes', schema=None) as batch_op:
+        batch_op.create_index('ix_stage_changes_stage_case_at', ['stage', 'case_id', 'entered_at'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('stage_changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_stage_changes_stage_case_at')
+
     with op.batch_alter_table('assignment_offers', schema=None) as batch_op:
+        batch_op.drop_index('ix_offers_defender_result_at')
         batch_op.drop_column('override_sealed')
 
     with op.batch_alter_table('roster_changes', schema=None) as batch_op:
