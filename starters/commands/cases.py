@@ -66,6 +66,9 @@ def _print_suggestions(settings: Settings, case_id: str, needs: CaseNeeds) -> No
     except (OSError, ValueError) as exc:
         console.print(f"[dim]  (no suggestions: {escape(str(exc))})[/]")
         return
+    except typer.Exit:  # the record could not be read (the line above says why); the command itself succeeded
+        console.print("[dim]  (no suggestions: see the line above)[/]")
+        return
     shown = settings.suggest.shown
     console.print(ranking_view(ranking, top=shown, title=f"Top {shown} suggestions (casefac suggest {case_id})"))
     if ranking.suggestions:
