@@ -100,14 +100,18 @@ def content_hash(revision: ContractRevision) -> str:
 def stage_history(state: CaseState) -> list[StageChange]:
     """Every stage entered, REVIEW at opening first.
 
-    Cases that continued-as-new before ``stage_changes`` existed carry only their timeline, whose
-    ``stage X`` entries say the same (the timeline keeps its first entries when it is trimmed).
+    Cases that continued-as-new before ``stage_changes`` existed carried only their timeline into the new
+    run, whose ``stage X`` entries say the same for the stages before the first recorded change (as far as
+    the timeline, trimmed to its latest entries, still holds them).
     """
     changes = state.stage_changes
-    if not changes and state.stage is not CaseStage.REVIEW:
-        changes = [StageChange(stage=CaseStage(t.event.removeprefix("stage ")), at=t.at) for t in state.timeline
-                   if t.event.startswith("stage ") and t.event.removeprefix("stage ") in CaseStage.__members__]
-    return [StageChange(stage=CaseStage.REVIEW, at=state.opened_at), *changes]
+    first = changes[0].at if changes else None
+    earlier = [StageChange(stage=CaseStage(t.event.removeprefix("stage ")), at=t.at) for t in state.timeline
+               if t.event.startswith("stage ") and t.event.removeprefix("stage ") in CaseStage.__members__
+               and (first is None or t.at < first)]
+    if not changes and state.stage is CaseStage.REVIEW:
+        earlier = []
+    return [StageChange(stage=CaseStage.REVIEW, at=state.opened_at), *earlier, *changes]
 
 
 def build_record(request: CaseRequest, state: CaseState, *, seq: int, origin: str, workflow_id: str,

@@ -200,6 +200,8 @@ class CaseState(BaseModel):
     #: Milestones so far, and the last one the record confirmed ("records behind" when they differ).
     record_seq: int = 0
     record_written: int = 0
+    #: The record refused this case for good (its id holds another case): staff were told, writes stopped.
+    record_refused: bool = False
 
 
 class CaseInput(BaseModel):

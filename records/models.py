@@ -12,7 +12,7 @@ same snapshot twice leaves one row each (:mod:`records.store`).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -25,7 +25,9 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Constraint names fixed by convention, so Alembic migrations name them the same on every backend.
@@ -46,7 +48,22 @@ def _case_fk() -> Mapped[str]:
     return mapped_column(String(20), ForeignKey("cases.case_id", ondelete="CASCADE"), primary_key=True)
 
 
-UtcDateTime = DateTime(timezone=True)
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment in UTC on every backend: SQLite keeps no offset, so every value is turned to UTC on the way
+    in (a DocuSign time at -06:00 would otherwise come back six hours off) and labelled UTC on the way out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
 
 
 class CaseRow(Base):
@@ -311,7 +328,8 @@ class PayoutRow(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     amount_usd: Mapped[int | None] = mapped_column(BigInteger)
-    reference: Mapped[str | None] = mapped_column(String(64))  # Stripe tr_… or finance's wire reference
+    #: Stripe's tr_… or the reference finance typed for a manual transfer (free text: sealed).
+    reference_sealed: Mapped[str | None] = mapped_column(Text)
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)

@@ -210,7 +210,9 @@ class RosterStore:
     def import_roster(self, defenders: builtins.list[Defender], *, by: str) -> Imported:
         """Add the new Defenders and update the changed ones, in one transaction; the rest stay untouched.
 
-        A Defender the roster holds but the file lacks is left alone: a partial file deactivates no one.
+        A Defender the roster holds but the file lacks is left alone: a partial file deactivates no one. A
+        field the file does not give (``active``, ``capacity``, ``away``… are often left out) keeps what staff
+        set since: re-importing today's roster file never reactivates anyone or wipes an away period.
         """
         for defender in defenders:
             _check_lists(defender)
@@ -220,6 +222,10 @@ class RosterStore:
                 row = session.get(m.RosterDefenderRow, defender.id)
                 current = None if row is None else self._defender(
                     row, self._away_rows(session, [defender.id]).get(defender.id, []))
+                if current is not None:
+                    kept = {f: getattr(current, f) for f in type(defender).model_fields
+                            if f not in defender.model_fields_set and f != "open_cases"}
+                    defender = defender.model_copy(update=kept)
                 if self._write(session, current, defender, by=by, action="import"):
                     (result.added if current is None else result.updated).append(defender.id)
                 else:

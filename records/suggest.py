@@ -31,6 +31,7 @@ def histories(engine: Engine) -> dict[str, History]:
                    .where(m.EvaluationRow.role == "advocate", m.EvaluationRow.defender_id.is_not(None))
                    .group_by(m.EvaluationRow.defender_id))
     offers = (select(m.AssignmentOfferRow.defender_id, m.AssignmentOfferRow.result, func.count())
+              .where(m.AssignmentOfferRow.result != "open")  # not answered yet: neither for nor against
               .group_by(m.AssignmentOfferRow.defender_id, m.AssignmentOfferRow.result))
     last = (select(m.AssignmentOfferRow.defender_id, func.max(m.AssignmentOfferRow.offered_at))
             .where(m.AssignmentOfferRow.result == "accepted").group_by(m.AssignmentOfferRow.defender_id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
@@ -29,7 +30,8 @@ class SyncTally:
 
 async def sync_cases(client: Client, store: RecordStore, *, open_only: bool = False) -> SyncTally:
     query = f'WorkflowType = "{WORKFLOW}"' + (' AND ExecutionStatus = "Running"' if open_only else "")
-    ids = [wf.id async for wf in client.list_workflows(query)]
+    # One entry per run: a continued-as-new case is one case (its current run answers for it).
+    ids = list(dict.fromkeys([wf.id async for wf in client.list_workflows(query)]))
     tally = SyncTally()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -42,6 +44,8 @@ async def sync_cases(client: Client, store: RecordStore, *, open_only: bool = Fa
                 setattr(tally, result, getattr(tally, result) + 1)
             except (RPCError, WorkflowQueryFailedError, CaseIdTaken) as exc:
                 tally.failed.append(f"{workflow_id}: {exc}")
+            except SQLAlchemyError as exc:  # e.g. the worker inserted it first: the next sync finds it current
+                tally.failed.append(f"{workflow_id}: the record refused the write ({type(exc).__name__})")
             progress.advance(task)
     console.print(f"[green]✓[/] {len(ids)} case(s) from Temporal: {tally.written} written, "
                   f"{tally.unchanged} already up to date" + (f", {tally.stale} newer in the record" if tally.stale

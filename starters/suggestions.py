@@ -7,7 +7,7 @@ record yet still ranks (everyone a newcomer).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
@@ -36,7 +36,12 @@ def roster_and_history(settings: Settings, country: str, *, quiet: bool = False
 
 def suggest(settings: Settings, needs: CaseNeeds, today: date | None = None, *, quiet: bool = False) -> Ranking:
     defenders, found = roster_and_history(settings, needs.country, quiet=quiet)
-    return rank(defenders, needs, found, settings.suggest.weights, today or date.today())
+    return rank(defenders, needs, found, settings.suggest.weights, today or utc_today())
+
+
+def utc_today() -> date:
+    """The case's own rules count days in UTC (``workflow.now()``): so do staff's, or they would disagree at night."""
+    return datetime.now(UTC).date()
 
 
 def ranking_view(ranking: Ranking, *, top: int | None = None, title: str = "Suggested Defenders") -> RenderableType:

@@ -4,11 +4,11 @@ The writer is a background loop, so the case never waits for the database: when 
 activity retries with backoff and the case carries on (``casefac status`` says the record is behind). A
 burst of milestones in one workflow task is one write, and a write still in flight is followed by one
 more with the newest snapshot (each snapshot is whole, so skipping the ones in between loses nothing).
-The case does not return before its last milestone is written, so the record holds the closed case
-before Temporal's retention clock starts.
+A finished case does not return before its last milestone is written, so the record holds the closed case
+before Temporal's retention clock starts (a continue-as-new carries the numbers over; the new run writes).
 
-Cases started before the record existed run without the writer (``workflow.patched``); ``casefac records
-sync`` copies them through the ``record`` query.
+Runs started before the record existed go on without the writer (``workflow.patched``: their next run, after
+a continue-as-new, writes); ``casefac records sync`` copies them through the ``record`` query.
 """
 
 from __future__ import annotations
@@ -32,16 +32,15 @@ CASE_RECORD_PATCH = "case-record"
 
 
 class CaseRecorder(CaseMoney):
-    _record_stopped = False
-
     def _keeps_record(self) -> bool:
         """True for cases that write their record (all since the patch); replays of older ones say False."""
         return workflow.patched(CASE_RECORD_PATCH)
 
-    def _record_snapshot(self) -> CaseRecord:
+    def _record_snapshot(self, *, with_ledes: bool = True) -> CaseRecord:
         info = workflow.info()
         return build_record(self.req, self.s, seq=self.s.record_seq, origin=info.first_execution_run_id,
-                            workflow_id=info.workflow_id, recorded_at=workflow.now(), ledes=self._ledes_texts())
+                            workflow_id=info.workflow_id, recorded_at=workflow.now(),
+                            ledes=self._ledes_texts() if with_ledes else {})
 
     def _ledes_texts(self) -> dict[int, str]:
         texts = {}
@@ -53,13 +52,15 @@ class CaseRecorder(CaseMoney):
         return texts
 
     def _record_done(self) -> bool:
-        return self._record_stopped or self.s.record_written >= self.s.record_seq
+        return self.s.record_refused or self.s.record_written >= self.s.record_seq
 
     async def _keep_record(self) -> None:
         opts = OPTIONS[ActivityName.WRITE_RECORD]
-        while True:
+        while not self.s.record_refused:
             await workflow.wait_condition(lambda: self.s.record_written < self.s.record_seq)
-            snapshot = self._record_snapshot()
+            # The LEDES files (they repeat the reports' lines) ride only on a finished case's snapshot: the
+            # record needs them once Temporal has forgotten the case, and every write is in history.
+            snapshot = self._record_snapshot(with_ledes=self.s.stage.terminal)
             try:
                 await workflow.execute_activity(
                     ActivityName.WRITE_RECORD, snapshot, result_type=RecordWritten, task_queue=opts.task_queue,
@@ -67,8 +68,9 @@ class CaseRecorder(CaseMoney):
                     retry_policy=opts.retry, summary=f"Case record {self.req.case_id} · #{snapshot.seq}")
             except ActivityError as err:
                 cause = err.cause
-                etype = cause.type if isinstance(cause, ApplicationError) and cause.type else ErrorType.RECORD_ID_TAKEN
-                self._record_stopped = True
+                etype = (cause.type if isinstance(cause, ApplicationError) and cause.type
+                         else type(cause).__name__ if cause is not None else ErrorType.RECORDS_UNAVAILABLE)
+                self.s.record_refused = True  # in state: a continued run does not try (and flag) again
                 self._flag(Attention(step="case record", error_type=etype,
                                      message=cause.message if cause is not None else str(err),
                                      since=workflow.now(), blocking=False))

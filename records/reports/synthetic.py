@@ -381,7 +381,9 @@ class _Case:
         assert self.defender is not None
         self.batch.add(PayoutRow, case_id=self.case_id, report_number=number, defender_id=self.defender["defender_id"],
                        method=method, status="paid" if paid_at else "pending", amount=amount, currency=currency,
-                       amount_usd=usd, reference=f"tr_{self.case_id[-6:]}{number}" if paid_at else None,
+                       amount_usd=usd,
+                       reference_sealed=self.seal(f"tr_{self.case_id[-6:]}{number}", f"payouts.reference/{number}")
+                       if paid_at else None,
                        requested_at=requested_at, paid_at=paid_at)
         if _in(totals.period, paid_at):
             totals.payouts_paid[currency] += 1

@@ -48,13 +48,13 @@ def _needs(status: CaseStatus) -> CaseNeeds:
 
 
 def _exclusion_now(settings: Settings, needs: CaseNeeds, defender_id: str) -> Exclusion | None:
-    from starters.suggestions import roster_and_history
+    from starters.commands.defenders import current_defenders
+    from starters.suggestions import utc_today
 
-    defenders, _ = roster_and_history(settings, needs.country, quiet=True)
-    defender = next((d for d in defenders if d.id == defender_id), None)
+    defender = next((d for d in current_defenders(settings, needs.country, quiet=True) if d.id == defender_id), None)
     if defender is None:
         return None  # not in this country's roster: the case's own check names the problem
-    return exclusion(defender, needs, date.today())
+    return exclusion(defender, needs, utc_today())
 
 
 def _print_suggestions(settings: Settings, case_id: str, needs: CaseNeeds) -> None:

@@ -255,12 +255,17 @@ def _file_note(settings: Settings, why: str) -> None:
 
 
 def _from_file(settings: Settings) -> list[Defender]:
+    import yaml
+
     from casefac.roster import parse_roster
 
     try:
         return parse_roster(settings.roster_file.read_text(encoding="utf-8")).defenders
     except OSError as exc:
         fail(f"cannot read the roster {settings.roster_file}: {exc.strerror}")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        fail(f"the roster {settings.roster_file} is not valid YAML" + (f" (line {mark.line + 1})" if mark else ""))
     except ValidationError as exc:
         invalid(exc, f"the roster {settings.roster_file}: ")
 

@@ -195,7 +195,7 @@ def seed(engine: Engine) -> None:
             for k, n, _status, _tenths, approved in REPORTS if approved is not None])
         c.execute(insert(m.PayoutRow), [
             {"case_id": k, "report_number": n, "defender_id": d, "method": "manual", "status": status,
-             "amount": amount, "currency": cur, "amount_usd": usd, "reference": None, "requested_at": t(1, 2),
+             "amount": amount, "currency": cur, "amount_usd": usd, "reference_sealed": None, "requested_at": t(1, 2),
              "paid_at": paid} for k, n, d, status, amount, cur, usd, paid in PAYOUTS])
         c.execute(insert(m.InvoiceRow), [
             {"case_id": k, "report_number": n, "invoice_id": f"in_{k}_{n}", "number": None, "status": status,

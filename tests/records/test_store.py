@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Engine, func, select, text
@@ -182,3 +182,14 @@ def test_a_sealed_value_moved_to_another_case_does_not_open(records_engine: Engi
                   .values(cancel_reason_sealed=stolen))
     with pytest.raises(UnsealError, match="failed authentication"):
         RecordReader(records_engine, Sealer(ring)).case("JIM-2026-0043")
+
+
+def test_a_time_with_another_offset_comes_back_as_the_same_moment(records_engine: Engine, ring: KeyRing) -> None:
+    guatemala = timezone(timedelta(hours=-6))
+    signed = datetime(2026, 3, 4, 9, 30, tzinfo=guatemala)  # 15:30 UTC
+    record = closed_record()
+    record = record.model_copy(update={"agreement": record.agreement.model_copy(update={"signed_at": signed})})
+    RecordStore(records_engine, Sealer(ring)).write(record)
+    got = RecordReader(records_engine, Sealer(ring)).case("JIM-2026-0042")
+    assert got is not None and got.agreement.signed_at == signed
+    assert got.agreement.signed_at is not None and got.agreement.signed_at.utcoffset() == timedelta(0)

@@ -205,7 +205,7 @@ def upgrade() -> None:
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('amount_usd', sa.BigInteger(), nullable=True),
-    sa.Column('reference', sa.String(length=64), nullable=True),
+    sa.Column('reference_sealed', sa.Text(), nullable=True),
     sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('paid_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reminders_sent', sa.Integer(), nullable=False),
