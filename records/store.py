@@ -210,7 +210,8 @@ class RecordStore:
         out.append((m.PayoutRow, [{
             "case_id": cid, "report_number": p.report_number, "defender_id": defender_id, "method": p.method,
             "status": p.status, "amount": p.amount.amount, "currency": p.amount.currency,
-            "amount_usd": to_usd(p.amount, rates.get(p.report_number, [])), "reference_sealed": seal_opt(p.reference, f"payouts.reference/{p.report_number}", cid),
+            "amount_usd": to_usd(p.amount, rates.get(p.report_number, [])),
+            "reference_sealed": seal_opt(p.reference, f"payouts.reference/{p.report_number}", cid),
             "requested_at": p.requested_at, "paid_at": p.paid_at, "reminders_sent": p.reminders_sent}
             for p in record.payouts]))
         out.append((m.EvaluationRow, [{
