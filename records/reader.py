@@ -154,7 +154,8 @@ class RecordReader:
                         for i in rows(m.InvoiceRow, m.InvoiceRow.report_number)]
             payouts = [PayoutState(report_number=p.report_number, method=p.method, status=p.status,
                                    amount=Money(amount=p.amount, currency=p.currency),
-                                   reference=self._open(p.reference_sealed, f"payouts.reference/{p.report_number}", cid),
+                                   reference=self._open(p.reference_sealed,
+                                                        f"payouts.reference/{p.report_number}", cid),
                                    requested_at=utc(p.requested_at), paid_at=utc(p.paid_at),
                                    reminders_sent=p.reminders_sent)
                        for p in rows(m.PayoutRow, m.PayoutRow.report_number)]
