@@ -86,6 +86,10 @@ class LinkSigner:
             given = _unb64(mac)
         except ValueError as exc:
             raise LinkTampered("malformed link signature") from exc
+        if _b64(given) != mac:
+            # Base64's last character carries bits the decoder drops: only the one canonical spelling of a
+            # signature is accepted, so a link has exactly one valid form.
+            raise LinkTampered("malformed link signature")
         # MAC first: nothing from an unauthenticated payload is parsed.
         if not hmac.compare_digest(given, self._mac(body)):
             raise LinkTampered("link signature mismatch")

@@ -10,7 +10,7 @@ import pytest
 from casefac.activity_io import PortalAction
 from casefac.case import CaseStage
 from casefac.contract import ContractRevision, ContractTerms, TaskSpec
-from casefac.links import LinkExpired, LinkSigner, LinkTampered
+from casefac.links import LinkExpired, LinkSigner, LinkTampered, _unb64
 from casefac.money import Money
 from casefac.parties import Actor, Role, Service
 from casefac.state import AgreementStatus, EnvelopeState, Waiting
@@ -122,3 +122,21 @@ def test_report_evaluation_and_outcome_one_shot() -> None:
     assert link_state(outcome, _status(CaseStage.ASSIGNMENT)) == "open"
     assert link_state(outcome, _status(CaseStage.EVALUATION, outcome="granted")) == "done"
     assert link_state(outcome, _status(CaseStage.CANCELLED)) == "done"
+
+
+def test_a_signature_spelled_another_way_is_refused() -> None:
+    """A 32-byte MAC is 43 base64 characters, whose last carries two bits the decoder drops: the three other
+    spellings of the same bytes are refused (they made the "MAC altered" case above pass by chance)."""
+    token = SIGNER.token(_action(), NOW)
+    body, _, mac = token.partition(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    dropped = len(mac) * 6 - len(_unb64(mac)) * 8
+    assert dropped == 2
+    index = alphabet.index(mac[-1])
+    spellings = [mac[:-1] + alphabet[(index >> dropped << dropped) | low] for low in range(1 << dropped)]
+    others = [s for s in spellings if s != mac]
+    assert len(others) == 3 and all(_unb64(s) == _unb64(mac) for s in others)  # the very same bytes
+    for spelling in others:
+        with pytest.raises(LinkTampered):
+            SIGNER.verify(f"{body}.{spelling}", NOW)
+    assert SIGNER.verify(token, NOW) == _action()
