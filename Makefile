@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser postgres demo test lint up clean
+.PHONY: install browser postgres demo test lint up clean i18n
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,20 @@ test: $(STAMP) browser postgres
 	@$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; failing on purpose"; exit 1; fi; \
 	exit $$rc
+
+# Translations (casefac/locale, README "Languages"): extract every marked string, merge it into the es,
+# en and fr catalogs, copy English msgids into the English catalog, then compile the .mo files (committed,
+# so a fresh clone and a wheel need no build step; a test fails when a .mo no longer matches its .po).
+LOCALE := casefac/locale
+i18n: $(STAMP)
+	$(VENV)/bin/pybabel extract -F $(LOCALE)/babel.cfg --no-default-keywords -k N_ -k NP_:1,2 -k _ \
+	  -k gettext -k ngettext:1,2 --add-location=file --add-comments=TRANSLATORS: --sort-by-file --width=100 --project=casefac \
+	  --copyright-holder="Justice in Motion" -o $(LOCALE)/messages.pot .
+	@for l in es en fr; do $(VENV)/bin/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$l \
+	  --init-missing --width=100 --ignore-obsolete --ignore-pot-creation-date || exit 1; done
+	$(PY) -m casefac.i18n_tools fill-english
+	$(VENV)/bin/pybabel compile -d $(LOCALE) --statistics
+	$(PY) -m casefac.i18n_tools check
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -5,6 +5,12 @@ retried activity replays Stripe's stored answer instead of creating a second obj
 24 hours, so each activity also looks for what an earlier attempt made (by metadata) and continues from
 its state. The SDK's own network retries are off: Temporal's RetryPolicy does the backing off, visibly.
 
+Stripe stores a *failed* result too (a 500 raised while executing, ``balance_insufficient``…) and replays
+it under the same key for 24 h. So a replayed failure is not retried (it would fail the same way all day):
+it goes to staff, and a staff retry carries ``key_generation`` + 1, i.e. fresh keys. That is safe because
+every create is preceded by the look-up above (invoice by metadata, items by the invoice's items, transfer
+by transfer group): a fresh key never makes a second invoice, line or transfer.
+
 Invoice items are created *on* the draft invoice (``invoice=``), not left pending for
 ``pending_invoice_items_behavior=include`` to sweep up: with pending items, two cases of the same
 Advocate invoiced at once (or one crashed half-way) would pull each other's lines into their invoices.
@@ -30,7 +36,7 @@ from casefac.activity_io import (
     TransferRef,
     VoidInvoice,
 )
-from casefac.errors import ErrorType, for_status, rejected, retry_after_seconds, unavailable
+from casefac.errors import ErrorType, for_status, rate_limit_delay, rejected, unavailable
 from casefac.ids import idempotency_key
 from casefac.money import Money
 from casefac.parties import Advocate
@@ -43,14 +49,53 @@ SEARCH_LAG_SECONDS = 30.0
 T = TypeVar("T")
 
 
-def invoice_key(workflow_id: str, report_number: int, *parts: object) -> str:
-    """``case-JIM-2026-0042:invoice:r1[:item3|:finalize|:send]``."""
-    return idempotency_key(workflow_id, "invoice", f"r{report_number}", *parts)
+def invoice_key(workflow_id: str, report_number: int, *parts: object, generation: int = 0) -> str:
+    """``case-JIM-2026-0042:invoice:r1[:item3|:finalize|:send][:g2]`` (``gN``: the Nth staff retry)."""
+    return with_generation(idempotency_key(workflow_id, "invoice", f"r{report_number}", *parts), generation)
+
+
+def with_generation(key: str, generation: int) -> str:
+    """The key of a staff retry: generation 0 keeps the original keys (cases started before this release)."""
+    return f"{key}:g{generation}" if generation else key
+
+
+#: What to do about Stripe refusals a person must fix, by Stripe error code.
+_FIXES: dict[str, str] = {
+    "insufficient_capabilities_for_transfer": (
+        "the Defender's Stripe Connect account cannot receive transfers yet: finish its onboarding in the "
+        "Stripe Dashboard (Connect → Accounts; the 'transfers' capability must be active), then retry"),
+    "transfers_not_allowed": (
+        "Stripe does not allow transfers to this Defender's account (its country or currency): pay this "
+        "report by hand and record it with `casefac record-payout`, or fix the account, then retry"),
+    "account_invalid": "the Defender's Stripe account id is wrong or not connected to JiM's platform: fix the "
+                       "roster's payout account id, then retry",
+}
+_REPLAYED_FIX = ("Stripe replays this failure for 24 h to retries that reuse the request's idempotency key; "
+                 "check the Stripe Dashboard, then `casefac retry` (a staff retry sends fresh keys)")
+_WRONG_MODE_FIX = ("CASEFAC_STRIPE__API_KEY is a key of the other mode (test vs live) than the objects it names: "
+                   "set the key of the mode you run in (sk_live_… / rk_live_… in live mode), then retry")
+
+
+def fix_for(exc: stripe.StripeError) -> str | None:
+    """The fix in words for a refusal a person can resolve (None: no advice beyond the error itself)."""
+    message = (exc.user_message or "").lower()
+    if exc.code == "resource_missing" and "similar object exists in" in message:
+        return _WRONG_MODE_FIX
+    return _FIXES.get(str(exc.code))
+
+
+def _replayed(exc: stripe.StripeError) -> bool:
+    headers = {str(k).lower(): v for k, v in (exc.headers or {}).items()}
+    return str(headers.get("idempotent-replayed", "")).lower() == "true"
 
 
 @contextmanager
 def stripe_errors(what: str) -> Iterator[None]:
-    """Stripe errors → ``ApplicationError`` (``from None``: SDK texts may echo request parameters)."""
+    """Stripe errors → ``ApplicationError`` (``from None``: SDK texts may echo request parameters).
+
+    A failure Stripe *replayed* from its idempotency store is final for this key, whatever its status, so
+    it is non-retryable: staff see it now instead of after a day of identical answers.
+    """
     try:
         yield
     except stripe.IdempotencyError as exc:
@@ -59,10 +104,13 @@ def stripe_errors(what: str) -> Iterator[None]:
     except stripe.APIConnectionError as exc:
         raise unavailable(ErrorType.STRIPE_UNAVAILABLE, f"{what}: connection failed", code=exc.code) from None
     except stripe.StripeError as exc:
-        retry_after = retry_after_seconds(exc.headers.get("retry-after")) if exc.headers else None
+        if _replayed(exc):
+            raise rejected(ErrorType.STRIPE_REJECTED, f"{what} (replayed by Stripe)", status=exc.http_status,
+                           code=exc.code, provider_message=exc.user_message,
+                           fix=fix_for(exc) or _REPLAYED_FIX) from None
         raise for_status(ErrorType.STRIPE_UNAVAILABLE, ErrorType.STRIPE_REJECTED, what,
-                         status=exc.http_status, code=exc.code, retry_after=retry_after,
-                         provider_message=exc.user_message) from None
+                         status=exc.http_status, code=exc.code, retry_after=rate_limit_delay(exc.headers),
+                         provider_message=exc.user_message, fix=fix_for(exc)) from None
 
 
 class BillingActivities:
@@ -101,7 +149,8 @@ class BillingActivities:
     # -- issue ------------------------------------------------------------------------------------
     def _issue(self, request: IssueInvoice) -> InvoiceRef:
         wf, n = request.workflow_id, request.report_number
-        customer_id = self.ensure_customer(request.advocate)
+        customer_id = self.ensure_customer(request.advocate, generation=request.key_generation)
+        g = request.key_generation
         invoice = self._find_invoice(customer_id, wf, n) or self._create_invoice(request, customer_id)
         if invoice.status == "draft":
             invoice = self._add_items(request, customer_id, invoice)
@@ -111,18 +160,22 @@ class BillingActivities:
                                f"{invoice.currency.upper()}, expected {request.total.format()}")
             invoice = self._call(f"Stripe finalize invoice {invoice.id}", lambda: self._client.v1.invoices
                                  .finalize_invoice(invoice.id, {"auto_advance": False},
-                                                   {"idempotency_key": invoice_key(wf, n, "finalize")}))
+                                                   {"idempotency_key": invoice_key(wf, n, "finalize",
+                                                                                   generation=g)}))
         if invoice.status == "open":
             invoice = self._call(f"Stripe send invoice {invoice.id}", lambda: self._client.v1.invoices
-                                 .send_invoice(invoice.id, {}, {"idempotency_key": invoice_key(wf, n, "send")}))
+                                 .send_invoice(invoice.id, {}, {"idempotency_key": invoice_key(wf, n, "send",
+                                                                                               generation=g)}))
         activity.logger.info("invoice %s for %s report %s is %s", invoice.id, wf, n, invoice.status)
         return _invoice_ref(invoice)
 
-    def ensure_customer(self, advocate: Advocate) -> str:
+    def ensure_customer(self, advocate: Advocate, *, generation: int = 0) -> str:
         """One Stripe customer per Advocate across all their cases, found by ``metadata['advocate_id']``.
 
         Stripe's search index lags creation by up to a minute; the fixed idempotency key covers that
-        window (a second case within it replays the same creation instead of making a twin).
+        window (a second case within it replays the same creation instead of making a twin). A staff retry
+        (``generation`` > 0, long after that minute) uses a key of its own, so a stored failure is not
+        replayed to it.
         """
         query = f"metadata['advocate_id']:'{advocate.id}'"
         found = self._call(f"Stripe customer search {advocate.id}",
@@ -141,7 +194,8 @@ class BillingActivities:
         }
         try:
             created = self._call(f"Stripe create customer {advocate.id}", lambda: self._client.v1.customers
-                                 .create(params, {"idempotency_key": f"customer:{advocate.id}"}))
+                                 .create(params, {"idempotency_key": with_generation(f"customer:{advocate.id}",
+                                                                                     generation)}))
         except ApplicationError as err:
             if err.type != ErrorType.STRIPE_IDEMPOTENCY_CONFLICT:
                 raise
@@ -174,17 +228,26 @@ class BillingActivities:
             "description": f"Case Facilitation {request.case_id}, report {request.report_number}",
             "metadata": _metadata(request),
         }
-        key = invoice_key(request.workflow_id, request.report_number)
+        key = invoice_key(request.workflow_id, request.report_number, generation=request.key_generation)
         return self._call(f"Stripe create invoice {request.workflow_id} r{request.report_number}",
                           lambda: self._client.v1.invoices.create(params, {"idempotency_key": key}))
 
     def _add_items(self, request: IssueInvoice, customer_id: str, invoice: Any) -> Any:
-        """Each priced line once: lines already on the invoice (by ``metadata.line``) are skipped, and each
-        create has its own key, so neither a replay within 24 h nor a resume after it duplicates a line."""
-        with stripe_errors(f"Stripe list lines of {invoice.id}"):
-            # An invoice embeds its first 10 lines only; reports often have more.
-            lines = invoice.lines.auto_paging_iter() if invoice.lines.has_more else invoice.lines.data
-            present = {str((line.metadata.to_dict() if line.metadata else {}).get("line")) for line in lines}
+        """Each priced line once, whatever earlier attempts did.
+
+        The lines already there are found through the invoice's *invoice items* (``GET /v1/invoiceitems
+        ?invoice=``), whose metadata Stripe keeps as given: an invoice line's own metadata is documented for
+        subscription lines only, so it is not relied on. Each create also has its own key, so neither a
+        replay within 24 h nor a resume after it duplicates a line. Then the invoice's lines are counted
+        (it embeds 10 at most; the rest are paged from ``/v1/invoices/{id}/lines``): anything but exactly
+        the report's lines stops the invoice before it is finalized.
+        """
+        what = f"Stripe list items of {invoice.id}"
+        page = self._call(what, lambda: self._client.v1.invoice_items.list(
+            {"invoice": invoice.id, "customer": customer_id, "limit": 100}))
+        with stripe_errors(what):
+            present = {str((item.metadata.to_dict() if item.metadata else {}).get("line"))
+                       for item in page.auto_paging_iter()}
         for i, line in enumerate(request.lines, start=1):
             if str(i) in present:
                 continue
@@ -193,11 +256,26 @@ class BillingActivities:
                 "currency": line.amount.currency.lower(), "description": line.description[:500],
                 "metadata": {**_metadata(request), "line": str(i), "code": line.code},
             }
-            key = invoice_key(request.workflow_id, request.report_number, f"item{i}")
+            key = invoice_key(request.workflow_id, request.report_number, f"item{i}",
+                              generation=request.key_generation)
             self._call(f"Stripe add item {i} to {invoice.id}",
                        lambda p=params, k=key: self._client.v1.invoice_items.create(p, {"idempotency_key": k}))
-        return self._call(f"Stripe get invoice {invoice.id}",
-                          lambda: self._client.v1.invoices.retrieve(invoice.id))
+        refreshed = self._call(f"Stripe get invoice {invoice.id}",
+                               lambda: self._client.v1.invoices.retrieve(invoice.id))
+        count = self._count_lines(refreshed)
+        if count != len(request.lines):
+            raise rejected(ErrorType.INVOICE_TOTAL_MISMATCH,
+                           f"Stripe invoice {invoice.id} has {count} lines, expected {len(request.lines)}")
+        return refreshed
+
+    def _count_lines(self, invoice: Any) -> int:
+        lines = invoice.lines
+        if not lines.has_more:
+            return len(lines.data)
+        what = f"Stripe list lines of {invoice.id}"
+        page = self._call(what, lambda: self._client.v1.invoices.line_items.list(invoice.id, {"limit": 100}))
+        with stripe_errors(what):
+            return sum(1 for _ in page.auto_paging_iter())
 
     # -- void -------------------------------------------------------------------------------------
     def _void(self, request: VoidInvoice) -> InvoiceRef:
@@ -229,12 +307,37 @@ class BillingActivities:
             "metadata": {"case_id": request.case_id, "workflow_id": request.workflow_id,
                          "report_number": str(request.report_number), "defender_id": request.defender_id},
         }
-        key = idempotency_key(request.workflow_id, "transfer", f"r{request.report_number}")
-        transfer = self._call(f"Stripe transfer {request.workflow_id} r{request.report_number}",
-                              lambda: self._client.v1.transfers.create(params, {"idempotency_key": key}))
+        key = with_generation(idempotency_key(request.workflow_id, "transfer", f"r{request.report_number}"),
+                              request.key_generation)
+        what = f"Stripe transfer {request.workflow_id} r{request.report_number}"
+        try:
+            transfer = self._call(what, lambda: self._client.v1.transfers.create(params, {"idempotency_key": key}))
+        except ApplicationError as err:
+            details = err.details[0] if err.details and isinstance(err.details[0], dict) else {}
+            if details.get("code") == "balance_insufficient":
+                raise self._balance_insufficient(what, request, err, details) from None
+            raise
         activity.logger.info("transfer %s for %s report %s", transfer.id, request.workflow_id,
                              request.report_number)
         return _transfer_ref(transfer)
+
+    def _balance_insufficient(self, what: str, request: PayDefender, err: ApplicationError,
+                              details: dict[str, Any]) -> ApplicationError:
+        """The refusal with the top-up finance must make, from the balance available now."""
+        currency = request.amount.currency
+        try:
+            balance = self._client.v1.balance.retrieve()
+            available = sum(int(b.amount) for b in balance.available if str(b.currency).upper() == currency)
+        except stripe.StripeError:
+            available = 0  # the advice stays right: top up by at least the payout
+        shortfall = Money(amount=max(request.amount.amount - available, 1), currency=currency)
+        fix = (f"top up the Stripe balance in {currency} by {shortfall.format()} (available "
+               f"{Money(amount=available, currency=currency).format()}, this payout {request.amount.format()}; "
+               f"Stripe Dashboard → Balances → Add to balance), then `casefac retry {request.case_id}`")
+        return rejected(ErrorType.STRIPE_REJECTED, what + (" (replayed by Stripe)" if "replayed" in err.message
+                                                           else ""),
+                        status=details.get("status"), code="balance_insufficient",
+                        provider_message=details.get("provider_message"), fix=fix)
 
     def _find_transfer(self, request: PayDefender) -> Any:
         page = self._call(f"Stripe list transfers {request.workflow_id}", lambda: self._client.v1.transfers.list(

@@ -59,7 +59,7 @@ from casefac.activity_io import (
     VoidEnvelope,
 )
 from casefac.documents import DocumentStore, check_key
-from casefac.errors import ErrorType, for_status, rejected, retry_after_seconds, unavailable
+from casefac.errors import ErrorType, for_status, rate_limit_delay, rejected, unavailable
 from casefac.parties import Role
 from casefac.settings import DocuSignSettings
 
@@ -80,6 +80,21 @@ FINAL_STATUSES = frozenset({"voided", "completed", "declined"})
 
 _tokens = TokenCache()
 _config_lock = threading.Lock()
+
+#: Where DocuSign sends the user after granting consent (DocuSign's own page: no redirect of ours needed).
+CONSENT_REDIRECT = "https://developers.docusign.com/platform/auth/consent"
+#: Recipient-view refusals the portal answers in the party's language instead of "unavailable".
+VIEW_REFUSALS: dict[str, str] = {
+    "RECIPIENT_NOT_IN_SEQUENCE": ErrorType.RECIPIENT_NOT_IN_SEQUENCE,
+    "ENVELOPE_INVALID_STATUS": ErrorType.ENVELOPE_NOT_SIGNABLE,
+    "ENVELOPE_IS_NOT_ACTIVE": ErrorType.ENVELOPE_NOT_SIGNABLE,
+}
+
+
+def consent_url(settings: DocuSignSettings) -> str:
+    """The page the impersonated user (or an account admin) opens once to let the integration act for them."""
+    return (f"https://{settings.oauth_host}/oauth/auth?response_type=code&scope={'%20'.join(JWT_SCOPES)}"
+            f"&client_id={settings.integration_key}&redirect_uri={CONSENT_REDIRECT}")
 
 
 def contract_step(revision: int, attempt: int) -> str:
@@ -138,7 +153,7 @@ class DocuSignSession:
         # its pool is closed afterwards (one grant an hour needs no idle TLS connection kept open).
         client = new_api_client(self.settings)
         try:
-            with docusign_errors("DocuSign JWT grant"):
+            with docusign_errors("DocuSign JWT grant", consent=consent_url(self.settings)):
                 token = client.request_jwt_user_token(
                     client_id=self.settings.integration_key, user_id=self.settings.user_id,
                     oauth_host_name=self.settings.oauth_host, private_key_bytes=private_key,
@@ -162,12 +177,15 @@ def token_fetches(settings: DocuSignSettings) -> int:
 
 
 @contextmanager
-def docusign_errors(what: str, session: DocuSignSession | None = None) -> Iterator[None]:
+def docusign_errors(what: str, session: DocuSignSession | None = None, *,
+                    consent: str | None = None) -> Iterator[None]:
     """Translate SDK and transport errors into the project's ``ApplicationError`` types.
 
     ``from None``: the SDK's exception text includes response bodies, which may echo names or emails.
     A 401 under JWT drops the cached token and retries, since a revoked or early-expired token is
     fixed by the next grant; a 401 with a static token is configuration and is not retried.
+    ``consent_required`` (the grant of a user who never consented) names the ``consent`` URL to open.
+    A 429 waits for ``Retry-After`` or ``X-RateLimit-Reset`` (DocuSign's hourly budget), whichever is later.
     """
     try:
         yield
@@ -178,9 +196,17 @@ def docusign_errors(what: str, session: DocuSignSession | None = None) -> Iterat
             session.forget_token()
             raise unavailable(ErrorType.DOCUSIGN_UNAVAILABLE, f"{what}: token refused, renewing",
                               status=status, code=code, provider_message=provider_message) from None
-        retry_after = retry_after_seconds(exc.headers.get("Retry-After")) if exc.headers else None
+        if code == "consent_required":
+            raise rejected(ErrorType.DOCUSIGN_REJECTED, what, status=status, code=code,
+                           provider_message=provider_message,
+                           fix=f"the DocuSign user has not granted consent: open {consent} signed in as that "
+                               "user (or an admin), accept, then retry" if consent else None) from None
+        if code in VIEW_REFUSALS:
+            raise rejected(VIEW_REFUSALS[code], what, status=status, code=code,
+                           provider_message=provider_message) from None
+        headers = dict(exc.headers) if exc.headers else None
         raise for_status(ErrorType.DOCUSIGN_UNAVAILABLE, ErrorType.DOCUSIGN_REJECTED, what, status=status,
-                         code=code, retry_after=retry_after, provider_message=provider_message) from None
+                         code=code, retry_after=rate_limit_delay(headers), provider_message=provider_message) from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise unavailable(ErrorType.DOCUSIGN_UNAVAILABLE, f"{what}: {type(exc).__name__}") from None
     except ArgumentException as exc:
@@ -218,7 +244,9 @@ def create_signing_url(settings: DocuSignSettings, envelope_id: str, recipient_i
                        name: str, email: str, return_url: str) -> str:
     """A fresh recipient-view URL (valid minutes), made when the signer clicks the portal link.
 
-    Blocking; call it from a thread in async code. Raises ``ApplicationError`` (see :mod:`casefac.errors`).
+    Blocking; call it from a thread in async code. Raises ``ApplicationError`` (see :mod:`casefac.errors`):
+    type ``RecipientNotInSequence`` when an earlier signer has not signed yet, ``EnvelopeNotSignable`` when
+    the envelope is completed, voided or declined (DocuSign refuses the view in both cases).
     """
     session = _session_for(settings)
     view = RecipientViewRequest(authentication_method="none", client_user_id=client_user_id, email=email,

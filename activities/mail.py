@@ -28,7 +28,7 @@ from temporalio.exceptions import ApplicationError
 from activities.heartbeat import in_thread
 from activities.mail_ledger import MailLedger
 from casefac.activity_io import ActivityName, MailBatch, MailReceipt, MailTo, SendMail
-from casefac.errors import ErrorType, for_status, rejected, retry_after_seconds, unavailable
+from casefac.errors import ErrorType, for_status, rate_limit_delay, rejected, unavailable
 from casefac.links import LinkSigner
 from casefac.mail_render import RenderedMail, action_links, mail_language, render_mail
 from casefac.parties import Role
@@ -92,7 +92,10 @@ class MailActivities:
         """The v3 mail-send body: rendered content, signed links, routing metadata, attachments."""
         to = self.recipient(request.to)
         rendered = self.render(request, to, now)
-        custom_args = {"kind": request.kind.value, "idempotency_key": request.idempotency_key}
+        # ``role`` routes bounces back to the party (the gateway's MailEvent.role); values are strings, as
+        # SendGrid requires of custom_args.
+        custom_args = {"kind": request.kind.value, "idempotency_key": request.idempotency_key,
+                       "role": request.to.role.value}
         if request.case_id:
             custom_args["case_id"] = request.case_id
         to_address = {"email": to.email, **({"name": to.name} if to.name else {})}
@@ -113,6 +116,8 @@ class MailActivities:
 
     def recipient(self, to: MailTo) -> Recipient:
         """Staff and finance go to JiM's shared addresses, in English; parties to their own address."""
+        if to.role in (Role.STAFF, Role.FINANCE) and to.email is not None:  # a digest's own reader, own language
+            return Recipient(str(to.email), to.name, to.language)
         if to.role is Role.STAFF:
             return Recipient(self._settings.staff_email, "", "en")
         if to.role is Role.FINANCE:
@@ -136,11 +141,15 @@ class MailActivities:
         try:
             response = client.send(body)
         except HTTPError as exc:
-            retry_after = retry_after_seconds(exc.headers.get("Retry-After")) if exc.headers else None
+            headers = dict(exc.headers.items()) if exc.headers else None
             field, message = _first_error(exc.body)
+            fix = None
+            if exc.status_code == 403 and field == "from":
+                fix = ("the from-address (CASEFAC_SENDGRID__FROM_EMAIL) is not a verified sender in SendGrid: "
+                       "verify it (Settings → Sender Authentication) or set a verified one, then retry")
             raise for_status(ErrorType.SENDGRID_UNAVAILABLE, ErrorType.SENDGRID_REJECTED, what,
-                             status=exc.status_code, code=field, retry_after=retry_after,
-                             provider_message=message) from None
+                             status=exc.status_code, code=field, retry_after=rate_limit_delay(headers),
+                             provider_message=message, fix=fix) from None
         except (urllib.error.URLError, OSError) as exc:
             raise unavailable(ErrorType.SENDGRID_UNAVAILABLE, f"{what}: {type(exc).__name__}") from None
         message_id = response.headers.get("X-Message-Id") if response.headers else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -145,6 +145,9 @@ class MailKind(StrEnum):
     CASE_CANCELLED = "case_cancelled"
     STAFF_ESCALATION = "staff_escalation"
     NEEDS_ATTENTION = "needs_attention"
+    #: The digests (``workflows/digest.py``): what needs a person, daily to staff, weekly to finance.
+    STAFF_DIGEST = "staff_digest"
+    FINANCE_DIGEST = "finance_digest"
 
 
 class MailTo(BaseModel):
@@ -169,7 +172,8 @@ class PortalAction(BaseModel):
     case_id: str
 
 
-TemplateValue = str | int | bool | None
+#: A template value: already formatted text, a number or a flag; lists of mappings for a digest's sections.
+TemplateValue = str | int | bool | None | list[dict[str, Any]]
 
 
 class Attachment(BaseModel):
@@ -214,6 +218,9 @@ class IssueInvoice(BaseModel):
     lines: Annotated[list[PricedLine], Field(min_length=1)]
     total: Money
     days_until_due: int
+    #: Bumped by the workflow each time staff retry this step after NeedsAttention: Stripe replays a failed
+    #: request's result under its idempotency key for 24 h, so a retry must send new keys (0: the first keys).
+    key_generation: Annotated[int, Field(ge=0)] = 0
 
 
 class InvoiceRef(BaseModel):
@@ -240,6 +247,8 @@ class PayDefender(BaseModel):
     defender_id: str
     account_id: str
     amount: Money
+    #: As ``IssueInvoice.key_generation``: a staff retry's transfer goes out under a fresh idempotency key.
+    key_generation: Annotated[int, Field(ge=0)] = 0
 
 
 class TransferRef(BaseModel):

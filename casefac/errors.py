@@ -14,6 +14,8 @@ so encrypted), scrubbed of e-mail addresses and truncated all the same.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from temporalio.exceptions import ApplicationError
@@ -45,6 +47,10 @@ class ErrorType:
     RECORD_ID_TAKEN = "RecordIdTaken"
     #: The records database is unreachable or behind the code's schema: retried until it is back.
     RECORDS_UNAVAILABLE = "RecordsUnavailable"
+    #: DocuSign refused a signing view: an earlier signer (routing order) has not signed yet.
+    RECIPIENT_NOT_IN_SEQUENCE = "RecipientNotInSequence"
+    #: DocuSign refused a signing view: the envelope is completed, voided or declined.
+    ENVELOPE_NOT_SIGNABLE = "EnvelopeNotSignable"
 
 
 #: Statuses that say "try again later" rather than "this request is wrong".
@@ -66,33 +72,64 @@ def is_transient(status: int | None) -> bool:
 
 
 def unavailable(error_type: str, what: str, *, status: int | None = None, code: str | None = None,
-                retry_after: float | None = None, provider_message: str | None = None) -> ApplicationError:
+                retry_after: float | None = None, provider_message: str | None = None,
+                fix: str | None = None) -> ApplicationError:
     """A retryable failure; ``retry_after`` (a provider's ``Retry-After``) overrides the policy's delay."""
     delay = timedelta(seconds=retry_after) if retry_after and retry_after > 0 else None
-    return ApplicationError(_message(what, status, code), _details(status, code, provider_message),
+    return ApplicationError(_message(what, status, code, fix), _details(status, code, provider_message, fix),
                             type=error_type, non_retryable=False, next_retry_delay=delay)
 
 
 def rejected(error_type: str, what: str, *, status: int | None = None, code: str | None = None,
-             provider_message: str | None = None) -> ApplicationError:
-    """A non-retryable failure: the same request would fail the same way."""
-    return ApplicationError(_message(what, status, code), _details(status, code, provider_message),
+             provider_message: str | None = None, fix: str | None = None) -> ApplicationError:
+    """A non-retryable failure: the same request would fail the same way.
+
+    ``fix`` says in words what a person must do before ``casefac retry`` (top up a balance, give consent,
+    verify a sender). It ends the message (shown in NeedsAttention, status and the staff email) and is in
+    the details too, so it must hold no personal data: ids, amounts and setting names only.
+    """
+    return ApplicationError(_message(what, status, code, fix), _details(status, code, provider_message, fix),
                             type=error_type, non_retryable=True)
 
 
 def for_status(unavailable_type: str, rejected_type: str, what: str, *, status: int | None,
                code: str | None = None, retry_after: float | None = None,
-               provider_message: str | None = None) -> ApplicationError:
+               provider_message: str | None = None, fix: str | None = None) -> ApplicationError:
     """Pick retryable or not from the HTTP status, by the rule at the top of this module."""
     if is_transient(status):
         return unavailable(unavailable_type, what, status=status, code=code, retry_after=retry_after,
-                           provider_message=provider_message)
-    return rejected(rejected_type, what, status=status, code=code, provider_message=provider_message)
+                           provider_message=provider_message, fix=fix)
+    return rejected(rejected_type, what, status=status, code=code, provider_message=provider_message, fix=fix)
 
 
-def _details(status: int | None, code: str | None, provider_message: str | None) -> dict[str, object]:
-    return {"status": status, "code": code,
-            "provider_message": scrub(provider_message) if provider_message else None}
+def _details(status: int | None, code: str | None, provider_message: str | None,
+             fix: str | None = None) -> dict[str, object]:
+    details: dict[str, object] = {"status": status, "code": code,
+                                  "provider_message": scrub(provider_message) if provider_message else None}
+    if fix:
+        details["fix"] = fix
+    return details
+
+
+def rate_limit_delay(headers: Mapping[str, str] | None, *, clock: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait before the next call, from ``Retry-After`` and ``X-RateLimit-Reset`` alike.
+
+    SendGrid and DocuSign signal a spent budget with ``X-RateLimit-Reset`` (Unix seconds when it refills),
+    Stripe and proxies with ``Retry-After`` (seconds). When both are present the later one wins, so a retry
+    never lands before the budget is back. Header names are matched case-insensitively.
+    """
+    if not headers:
+        return None
+    lower = {str(k).lower(): v for k, v in headers.items()}
+    waits = [retry_after_seconds(lower.get("retry-after"))]
+    try:
+        reset = float(str(lower.get("x-ratelimit-reset")))
+    except (TypeError, ValueError):
+        reset = 0.0
+    if reset > 0:
+        waits.append(reset - clock() if reset > 1e9 else reset)  # epoch seconds, or (rarely) seconds to wait
+    positive = [w for w in waits if w is not None and w > 0]
+    return max(positive) if positive else None
 
 
 def retry_after_seconds(value: object) -> float | None:
@@ -104,10 +141,11 @@ def retry_after_seconds(value: object) -> float | None:
     return seconds if seconds > 0 else None
 
 
-def _message(what: str, status: int | None, code: str | None) -> str:
+def _message(what: str, status: int | None, code: str | None, fix: str | None = None) -> str:
     parts = [scrub(what)]
     if status:
         parts.append(f"HTTP {status}")
     if code:
         parts.append(f"code {scrub(code)}")
-    return " · ".join(parts)
+    message = " · ".join(parts)
+    return f"{message} · fix: {fix}" if fix else message

@@ -1,10 +1,12 @@
-"""Email rendering, pure: templates, subjects and locale formatting, shared by the mail activity and portal.
+"""Email rendering, pure: one template per message kind, gettext catalogs, locale formatting.
 
-Templates live in ``casefac/templates/email/<kind>.<lang>.html`` and ``.txt`` (the text alternative), each
-extending a per-language layout; the comment at the top of each template names the context keys it uses.
-Spanish goes to Defenders, English to Advocates and JiM; French readers get English until a translation
-exists (``mail_language``). Missing keys render empty rather than failing, because a reminder with a blank
-is better than no reminder; tests render with ``strict=True`` to catch typos.
+``casefac/templates/email/<kind>.jinja`` holds a kind's subject (block ``subject``) and body (block
+``body``), written once in English and marked for translation; ``email/_layout.jinja`` wraps it as HTML
+or as the plain-text alternative from the same strings. The catalogs (``casefac/locale``, see
+:mod:`casefac.i18n`) give Spanish to Defenders, English and French to Advocates, English to JiM. The
+comment at the top of each template names the context keys it uses. Missing keys render empty rather
+than failing, because a reminder with a blank is better than no reminder; tests render with
+``strict=True`` to catch typos.
 """
 
 from __future__ import annotations
@@ -12,119 +14,47 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from babel.dates import format_date
-from babel.numbers import format_decimal
-from jinja2 import (
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    Template,
-    Undefined,
-    pass_context,
-    select_autoescape,
-)
+from jinja2 import Environment, FileSystemLoader, Template, Undefined, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
+from casefac import labels
 from casefac.activity_io import MailKind, PortalAction
+from casefac.contract_draft import system_text
+from casefac.i18n import LANGUAGES, LOCALES, N_, Lang, format_day, format_money, format_number, gettext, language
+from casefac.i18n import jinja_environment as _jinja_environment
 from casefac.money import EXPONENT
+
+__all__ = ["ACTION_LABELS", "LOCALES", "MAIL_LANGUAGES", "TEMPLATES_DIR", "ActionLink", "MailLanguage",
+           "RenderedMail", "action_label", "action_links", "format_day", "format_money", "format_number",
+           "mail_language", "render_mail", "template_name"]
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
-MailLanguage = Literal["es", "en"]
-MAIL_LANGUAGES: tuple[MailLanguage, ...] = ("es", "en")
-
-#: Babel locales: Latin-American Spanish and U.S. English.
-LOCALES: dict[MailLanguage, str] = {"es": "es_419", "en": "en_US"}
+MailLanguage = Lang
+MAIL_LANGUAGES: tuple[Lang, ...] = LANGUAGES
 
 
-def mail_language(language: str) -> MailLanguage:
-    """The template language for a party's language (French falls back to English for now)."""
-    return "es" if language == "es" else "en"
+def mail_language(value: str) -> Lang:
+    """The language a party reads mail in (any unknown value reads English)."""
+    return language(value)
 
 
-#: Subject per kind and language; Jinja expressions over the same context as the body.
-SUBJECTS: dict[MailKind, dict[MailLanguage, str]] = {
-    MailKind.CASE_RECEIVED: {"en": "We received your request: case {{ case_id }}",
-                             "es": "Recibimos su solicitud: caso {{ case_id }}"},
-    MailKind.CASE_DECLINED: {"en": "Case {{ case_id }}: we cannot take this request",
-                             "es": "Caso {{ case_id }}: no podemos atender esta solicitud"},
-    MailKind.REVIEW_REMINDER: {"en": "Case {{ case_id }} is waiting for review",
-                               "es": "El caso {{ case_id }} espera revisión"},
-    MailKind.ASSIGNMENT_OFFER: {"en": "A new case for you: {{ case_id }}",
-                                "es": "Un caso nuevo para usted: {{ case_id }}"},
-    MailKind.ASSIGNMENT_CONFIRMED: {"en": "Case {{ case_id }}: assignment confirmed",
-                                    "es": "Caso {{ case_id }}: asignación confirmada"},
-    MailKind.AGREEMENT_TO_SIGN: {"en": "Please sign the Justice in Motion Advocate Agreement",
-                                 "es": "Firme el Acuerdo de Abogado de Justice in Motion"},
-    MailKind.AGREEMENT_REMINDER: {"en": "Reminder: the Advocate Agreement awaits your signature",
-                                  "es": "Recordatorio: el Acuerdo de Abogado espera su firma"},
-    MailKind.CONTRACT_REVIEW: {"en": "Case {{ case_id }}: please review the contract (revision {{ revision }})",
-                               "es": "Caso {{ case_id }}: revise el contrato (versión {{ revision }})"},
-    MailKind.CONTRACT_REMINDER: {"en": "Reminder: the contract for case {{ case_id }} awaits your review",
-                                 "es": "Recordatorio: el contrato del caso {{ case_id }} espera su revisión"},
-    MailKind.CONTRACT_TO_SIGN: {"en": "Case {{ case_id }}: the contract is ready to sign",
-                                "es": "Caso {{ case_id }}: el contrato está listo para firmar"},
-    MailKind.SIGNATURE_REMINDER: {"en": "Reminder: please sign the contract for case {{ case_id }}",
-                                  "es": "Recordatorio: firme el contrato del caso {{ case_id }}"},
-    MailKind.CONTRACT_SIGNED: {"en": "Case {{ case_id }}: the contract is signed",
-                               "es": "Caso {{ case_id }}: el contrato está firmado"},
-    MailKind.CONTRACT_RETURNED: {"en": "Case {{ case_id }}: the contract is back in editing",
-                                 "es": "Caso {{ case_id }}: el contrato volvió a edición"},
-    MailKind.ASSIGNMENT_STARTED: {"en": "Case {{ case_id }}: the work can begin",
-                                  "es": "Caso {{ case_id }}: puede comenzar el trabajo"},
-    MailKind.REPORT_REMINDER: {"en": "Case {{ case_id }}: hour and expense report",
-                               "es": "Caso {{ case_id }}: informe de horas y gastos"},
-    MailKind.REPORT_RECEIVED: {"en": "Case {{ case_id }}: report {{ report_number }} received",
-                               "es": "Caso {{ case_id }}: recibimos el informe {{ report_number }}"},
-    MailKind.REPORT_CHANGES_REQUESTED: {
-        "en": "Case {{ case_id }}: changes needed in report {{ report_number }}",
-        "es": "Caso {{ case_id }}: se necesitan cambios en el informe {{ report_number }}"},
-    MailKind.REPORT_APPROVED: {"en": "Case {{ case_id }}: report {{ report_number }} approved",
-                               "es": "Caso {{ case_id }}: informe {{ report_number }} aprobado"},
-    MailKind.INVOICE_SENT: {"en": "Invoice for case {{ case_id }}{% if amount %}: {{ amount }}{% endif %}",
-                            "es": "Factura del caso {{ case_id }}{% if amount %}: {{ amount }}{% endif %}"},
-    MailKind.INVOICE_REMINDER: {"en": "Reminder: invoice for case {{ case_id }} is open",
-                                "es": "Recordatorio: factura pendiente del caso {{ case_id }}"},
-    MailKind.PAYOUT_MADE: {"en": "Case {{ case_id }}: your payment is on its way",
-                           "es": "Caso {{ case_id }}: su pago está en camino"},
-    MailKind.PAYOUT_TO_RECORD: {
-        "en": "Manual payout to record: case {{ case_id }}, report {{ report_number }}",
-        "es": "Pago manual por registrar: caso {{ case_id }}, informe {{ report_number }}"},
-    MailKind.EVALUATION_REQUEST: {"en": "Case {{ case_id }}: how did it go?",
-                                  "es": "Caso {{ case_id }}: ¿cómo le fue?"},
-    MailKind.EVALUATION_REMINDER: {"en": "Reminder: your evaluation of case {{ case_id }}",
-                                   "es": "Recordatorio: su evaluación del caso {{ case_id }}"},
-    MailKind.OUTCOME_REMINDER: {"en": "Case {{ case_id }}: any news on the outcome?",
-                                "es": "Caso {{ case_id }}: ¿hay novedades sobre el resultado?"},
-    MailKind.CASE_CLOSED: {"en": "Case {{ case_id }} is closed: thank you",
-                           "es": "El caso {{ case_id }} está cerrado: gracias"},
-    MailKind.CASE_CANCELLED: {"en": "Case {{ case_id }} has been cancelled",
-                              "es": "El caso {{ case_id }} fue cancelado"},
-    MailKind.STAFF_ESCALATION: {
-        "en": "[Escalation]{% if case_id %} Case {{ case_id }}{% endif %}{% if step %}: {{ step }}{% endif %}",
-        "es": "[Escalamiento]{% if case_id %} Caso {{ case_id }}{% endif %}{% if step %}: {{ step }}{% endif %}"},
-    MailKind.NEEDS_ATTENTION: {
-        "en": "[Needs attention]{% if case_id %} Case {{ case_id }}{% endif %}{% if step %}: {{ step }}{% endif %}",
-        "es": "[Requiere atención]{% if case_id %} Caso {{ case_id }}{% endif %}"
-              "{% if step %}: {{ step }}{% endif %}"},
-}
-
-#: Button labels of portal actions.
-ACTION_LABELS: dict[str, dict[MailLanguage, str]] = {
-    "respond_assignment": {"en": "Respond to the case offer", "es": "Responder a la oferta del caso"},
-    "review_contract": {"en": "Review the contract", "es": "Revisar el contrato"},
-    "sign_contract": {"en": "Sign the contract", "es": "Firmar el contrato"},
-    "update_task": {"en": "Update tasks", "es": "Actualizar tareas"},
-    "submit_report": {"en": "Submit hours and expenses", "es": "Enviar horas y gastos"},
-    "evaluate": {"en": "Evaluate the facilitation", "es": "Evaluar la facilitación"},
-    "report_outcome": {"en": "Report the case outcome", "es": "Informar el resultado del caso"},
-    "sign_agreement": {"en": "Sign the Advocate Agreement", "es": "Firmar el Acuerdo de Abogado"},
+#: Button labels of portal actions (English msgids; translated per recipient).
+ACTION_LABELS: dict[str, str] = {
+    "respond_assignment": N_("Respond to the case offer"),
+    "review_contract": N_("Review the contract"),
+    "sign_contract": N_("Sign the contract"),
+    "update_task": N_("Update tasks"),
+    "submit_report": N_("Submit hours and expenses"),
+    "evaluate": N_("Evaluate the facilitation"),
+    "report_outcome": N_("Report the case outcome"),
+    "sign_agreement": N_("Sign the Advocate Agreement"),
 }
 
 
@@ -142,87 +72,72 @@ class RenderedMail:
     text: str
 
 
-def template_names(kind: MailKind, language: MailLanguage) -> tuple[str, str]:
-    return f"email/{kind.value}.{language}.html", f"email/{kind.value}.{language}.txt"
+def template_name(kind: MailKind | str) -> str:
+    """The one template of a message kind (all languages, HTML and text)."""
+    return f"email/{MailKind(kind).value if isinstance(kind, MailKind) else kind}.jinja"
 
 
-def action_links(actions: Sequence[tuple[PortalAction, str]], language: MailLanguage) -> list[ActionLink]:
+def action_label(action: str, lang: str) -> str:
+    return gettext(lang, ACTION_LABELS[action])
+
+
+def action_links(actions: Sequence[tuple[PortalAction, str]], language: str) -> list[ActionLink]:
     """Button data for signed URLs (the mail activity signs; rendering stays pure)."""
-    return [ActionLink(a.action, ACTION_LABELS[a.action][language], url) for a, url in actions]
+    return [ActionLink(a.action, action_label(a.action, language), url) for a, url in actions]
 
 
-def render_mail(kind: MailKind, language: str, context: Mapping[str, Any],
+def render_mail(kind: MailKind | str, language: str, context: Mapping[str, Any],
                 actions: Sequence[ActionLink] = (), *, strict: bool = False) -> RenderedMail:
     """Subject, HTML and text of one email. ``context`` values are shown as given (already formatted)."""
     lang = mail_language(language)
-    env = environment(strict)
-    values: dict[str, Any] = {**context, "lang": lang, "actions": list(actions),
+    values: dict[str, Any] = {**_localized_amounts(context, lang), "lang": lang, "actions": list(actions),
                               "links": {a.action: a.url for a in actions}}
     values.setdefault("recipient_name", "")
     values.setdefault("case_id", None)
     values.setdefault("staff_email", "")
-    subject = " ".join(subject_template(kind, lang, strict).render(values).split())
+    name = template_name(kind)
+    text_template = environment(lang, html=False, strict=strict).get_template(name)
+    # One line, with the locale's no-break spaces kept (``USD 1\u00a0230,00`` must not wrap).
+    subject = _SPACES.sub(" ", _block(text_template, "subject", values)).strip()
     values["subject"] = subject
-    html_name, text_name = template_names(kind, lang)
-    html = env.get_template(html_name).render(values)
-    text = _tidy_text(env.get_template(text_name).render(values))
+    html = environment(lang, html=True, strict=strict).get_template(name).render({**values, "html": True})
+    text = _tidy_text(text_template.render({**values, "html": False}))
     return RenderedMail(subject=subject, html=html, text=text)
 
 
-@cache
-def subject_template(kind: MailKind, language: MailLanguage, strict: bool = False) -> Template:
-    """Compiled once: compiling a subject line on every send was a twentieth of the worker's CPU under load."""
-    return environment(strict).from_string(SUBJECTS[kind][language])
+def _block(template: Template, block: str, values: dict[str, Any]) -> str:
+    return "".join(template.blocks[block](template.new_context({**values, "html": False})))
 
 
 @cache
-def environment(strict: bool = False) -> Environment:
-    """One cached environment per mode: autoescape for ``.html`` only (text and subjects are plain)."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-        undefined=StrictUndefined if strict else Undefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["day"] = _day_filter
-    env.filters["money"] = _money_filter
+def environment(lang: str, *, html: bool, strict: bool = False) -> Environment:
+    """One cached environment per language and mode: HTML autoescapes, text and subjects stay plain."""
+    env = _jinja_environment(lang, FileSystemLoader(TEMPLATES_DIR), autoescape=html, strict=strict,
+                             globals_={"mailto": _mailto if html else _plain})
+    env.filters.update(day=_day_filter, money=_money_filter, services=_services_filter, country=_country_filter,
+                       system_text=_system_text_filter)
     return env
 
 
-def format_day(value: date | datetime | str, language: str) -> str:
-    """``1 de mayo de 2026`` / ``May 1, 2026``; an unparseable string is shown as given."""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        value = value.date()
-    return format_date(value, format="long", locale=LOCALES[mail_language(language)])
+def _mailto(address: Any) -> Markup:
+    """A tappable address in HTML mail (``mailto:``)."""
+    if not address or isinstance(address, Undefined):
+        return Markup("")
+    safe = escape(str(address))
+    return Markup(f'<a href="mailto:{safe}" style="color:#1b4f72;">{safe}</a>')
 
 
-def format_money(amount_minor: int, currency: str, language: str) -> str:
-    """``USD 1,230.00`` with the locale's separators, from integer minor units (never through float).
-
-    The ISO code, not a symbol: USD, CAD and MXN all write ``$``, and a Defender must never wonder which.
-    """
-    exponent = EXPONENT.get(currency, 2)
-    value = Decimal(amount_minor).scaleb(-exponent)
-    pattern = "#,##0" + ("." + "0" * exponent if exponent else "")
-    return f"{currency} {format_decimal(value, format=pattern, locale=LOCALES[mail_language(language)])}"
+def _plain(address: Any) -> str:
+    return "" if isinstance(address, Undefined) else str(address or "")
 
 
-def format_number(value: int | Decimal, language: str) -> str:
-    return format_decimal(value, locale=LOCALES[mail_language(language)])
+def _blank(value: Any) -> bool:
+    return value is None or isinstance(value, Undefined) or value == ""
 
 
 @pass_context
 def _day_filter(ctx: Context, value: Any) -> str:
-    if value is None or isinstance(value, Undefined) or value == "":
-        return ""
-    return format_day(value, ctx.get("lang", "en"))
+    return "" if _blank(value) else format_day(value, ctx.get("lang", "en"))
 
 
 @pass_context
@@ -230,6 +145,41 @@ def _money_filter(ctx: Context, amount_minor: Any, currency: str) -> str:
     return format_money(int(amount_minor), currency, ctx.get("lang", "en"))
 
 
+@pass_context
+def _services_filter(ctx: Context, value: Any) -> str:
+    return "" if _blank(value) else labels.services(value, ctx.get("lang", "en"))
+
+
+@pass_context
+def _country_filter(ctx: Context, value: Any) -> str:
+    return "" if _blank(value) else labels.country(str(value), ctx.get("lang", "en"))
+
+
+@pass_context
+def _system_text_filter(ctx: Context, value: Any) -> str:
+    return "" if _blank(value) else system_text(str(value), ctx.get("lang", "en"))
+
+
+#: An amount as the workflow writes it (``Money.format``: ``USD 1,230.00``).
+_AMOUNT = re.compile(r"^(?P<currency>[A-Z]{3}) (?P<number>-?\d{1,3}(?:,\d{3})*(?:\.\d+)?)$")
+
+
+def _localized_amounts(context: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """Amounts the workflow formatted in English (``USD 1,230.00``) written the reader's way
+    (``USD 1 230,00`` in French), through integer minor units; anything else is left as given."""
+    out = dict(context)
+    for key, value in context.items():
+        match = _AMOUNT.match(value) if isinstance(value, str) else None
+        if match and match["currency"] in EXPONENT:
+            exponent = EXPONENT[match["currency"]]
+            number = Decimal(match["number"].replace(",", ""))
+            minor = number.scaleb(exponent)
+            if minor == minor.to_integral_value():
+                out[key] = format_money(int(minor), match["currency"], lang)
+    return out
+
+
+_SPACES = re.compile(r"[ \t\r\n]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 

@@ -77,6 +77,10 @@ class CaseStatus(BaseModel):
     region: str | None = None
     services: list[Service] = []
     deadline: date | None = None
+    #: What the Advocate asked for, shown while staff review the case (description: free text, encrypted).
+    budget_cap: Money | None = None
+    description: str = ""
+    matter_type: str = ""
     advocate_id: str
     advocate_language: str
     billing_currency: str = "USD"

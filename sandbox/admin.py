@@ -14,7 +14,17 @@ from sandbox.faults import Fault
 from sandbox.runtime import runtime
 from sandbox.sendgrid import matching_mails
 from sandbox.signatures import ec_public_key_b64
-from sandbox.stripe_api import ensure_preloaded_accounts
+from sandbox.stripe_api import ensure_preloaded_accounts, set_balance
+from sandbox.stripe_common import expire_idempotency_keys
+
+#: Config values changed through the admin API, per runtime, with their first value: reset restores them.
+_TOGGLED: dict[int, dict[str, Any]] = {}
+
+
+def _toggle(rt: Any, name: str, value: Any) -> Any:
+    _TOGGLED.setdefault(id(rt), {}).setdefault(name, getattr(rt.config, name))
+    setattr(rt.config, name, value)
+    return value
 
 
 def _public(obj: dict[str, Any]) -> dict[str, Any]:
@@ -35,6 +45,8 @@ async def reset(request: Request) -> Response:
     rt = runtime(request)
     rt.state.reset(persist=False)
     rt.faults.clear()
+    for name, value in _TOGGLED.pop(id(rt), {}).items():
+        setattr(rt.config, name, value)
     ensure_preloaded_accounts(rt)
     rt.state.commit()
     return JSONResponse({"ok": True})
@@ -74,7 +86,8 @@ async def redeliver(request: Request) -> Response:
 
 
 async def add_fault(request: Request) -> Response:
-    """``{route: "METHOD regex", status, delay_seconds, count, body}``; status null = delay only."""
+    """``{route: "METHOD regex", status, delay_seconds, count, body, phase, headers, retry_after_seconds}``;
+    status null = delay only; ``phase: "after"`` fails the call after it ran (see :mod:`sandbox.faults`)."""
     try:
         body = json.loads(await request.body())
         fault = Fault(
@@ -83,6 +96,9 @@ async def add_fault(request: Request) -> Response:
             delay_seconds=float(body.get("delay_seconds", 0.0)),
             count=int(body.get("count", 1)),
             body=body.get("body"),
+            phase=str(body.get("phase", "before")),
+            headers=body.get("headers"),
+            retry_after_seconds=float(body.get("retry_after_seconds", 1.0)),
         )
     except (KeyError, ValueError, TypeError) as exc:
         return JSONResponse({"error": f"bad fault: {exc}"}, status_code=400)
@@ -124,6 +140,72 @@ async def invoice_paid(request: Request) -> Response:
     return JSONResponse(_public(invoice))
 
 
+async def stripe_balance(request: Request) -> Response:
+    """``{currency, amount}``: set the platform's available balance (a top-up, or draining it for a test)."""
+    try:
+        body = json.loads(await request.body())
+        view = set_balance(runtime(request), str(body["currency"]), int(body["amount"]))
+    except (KeyError, ValueError, TypeError) as exc:
+        return JSONResponse({"error": f"bad balance: {exc}"}, status_code=400)
+    return JSONResponse(view)
+
+
+async def stripe_account(request: Request) -> Response:
+    """``{capabilities: {transfers: "active"|"inactive"}, country, default_currency, live_mode_only}``."""
+    rt = runtime(request)
+    account = rt.state.table("accounts").get(request.path_params["id"])
+    if account is None:
+        return JSONResponse({"error": "no such account"}, status_code=404)
+    body = json.loads(await request.body() or b"{}")
+    for field in ("capabilities", "country", "default_currency", "payouts_enabled"):
+        if field in body:
+            account[field] = body[field]
+    if "live_mode_only" in body:  # onboarded in live mode: a test-mode key cannot see it
+        account["_livemode"] = bool(body["live_mode_only"])
+    rt.state.commit()
+    return JSONResponse(_public(account))
+
+
+async def stripe_expire_keys(request: Request) -> Response:
+    """Forget stored idempotency results, as 24 hours passing would."""
+    return JSONResponse({"expired": expire_idempotency_keys(runtime(request))})
+
+
+async def sendgrid_senders(request: Request) -> Response:
+    """``{"verified": [addresses] | null, "domains": [domains], "scopes": [scopes]}``: sender identities
+    (null: any from-address), authenticated domains and the API key's scopes (each optional)."""
+    rt = runtime(request)
+    body = json.loads(await request.body() or b"{}")
+    if "verified" in body:
+        verified = body["verified"]
+        _toggle(rt, "sendgrid_verified_senders", None if verified is None else [str(v) for v in verified])
+    for key, name in (("domains", "sendgrid_authenticated_domains"), ("scopes", "sendgrid_scopes")):
+        if key in body:
+            _toggle(rt, name, [str(v) for v in body[key]])
+    cfg = rt.config
+    return JSONResponse({"verified": cfg.sendgrid_verified_senders, "domains": cfg.sendgrid_authenticated_domains,
+                         "scopes": cfg.sendgrid_scopes})
+
+
+async def stripe_platform(request: Request) -> Response:
+    """``{"connect_enabled": bool, "webhook_endpoints": [...] | null}``: the platform account's setup."""
+    rt = runtime(request)
+    body = json.loads(await request.body() or b"{}")
+    if "connect_enabled" in body:
+        _toggle(rt, "stripe_connect_enabled", bool(body["connect_enabled"]))
+    if "webhook_endpoints" in body:
+        _toggle(rt, "stripe_webhook_endpoints", body["webhook_endpoints"])
+    return JSONResponse({"connect_enabled": rt.config.stripe_connect_enabled,
+                         "webhook_endpoints": rt.config.stripe_webhook_endpoints})
+
+
+async def docusign_consent(request: Request) -> Response:
+    """``{"given": bool}``: whether the impersonated user consented to the integration (JWT grant)."""
+    rt = runtime(request)
+    body = json.loads(await request.body() or b"{}")
+    return JSONResponse({"given": _toggle(rt, "docusign_consent_given", bool(body.get("given", True)))})
+
+
 routes = [
     Route("/healthz", healthz, methods=["GET"]),
     Route("/_sandbox/state", state_summary, methods=["GET"]),
@@ -144,4 +226,10 @@ routes = [
     Route("/_sandbox/sendgrid/public-key", sendgrid_public_key, methods=["GET"]),
     Route("/_sandbox/stripe/invoices/{id}/payment_failed", invoice_payment_failed, methods=["POST"]),
     Route("/_sandbox/stripe/invoices/{id}/paid", invoice_paid, methods=["POST"]),
+    Route("/_sandbox/stripe/balance", stripe_balance, methods=["POST"]),
+    Route("/_sandbox/stripe/accounts/{id}", stripe_account, methods=["POST"]),
+    Route("/_sandbox/stripe/idempotency/expire", stripe_expire_keys, methods=["POST"]),
+    Route("/_sandbox/sendgrid/senders", sendgrid_senders, methods=["POST"]),
+    Route("/_sandbox/stripe/platform", stripe_platform, methods=["POST"]),
+    Route("/_sandbox/docusign/consent", docusign_consent, methods=["POST"]),
 ]

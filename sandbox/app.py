@@ -14,6 +14,7 @@ from sandbox import admin, docusign, docusign_oauth, docusign_signing, pages, se
 from sandbox.config import SandboxConfig
 from sandbox.errors import ProviderError
 from sandbox.faults import FaultMiddleware
+from sandbox.recorder import Recorder, RecordingMiddleware
 from sandbox.runtime import Runtime
 from sandbox.stripe_api import ensure_preloaded_accounts
 
@@ -33,6 +34,11 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     rt = Runtime.build(config or SandboxConfig())
     ensure_preloaded_accounts(rt)
     rt.state.commit()
+    middleware = [Middleware(FaultMiddleware, registry=rt.faults)]
+    if rt.config.record_dir is not None:
+        recorder = Recorder(rt.config.record_dir)
+        rt.webhooks.recorder = recorder
+        middleware.insert(0, Middleware(RecordingMiddleware, recorder=recorder))  # outermost: the wire
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -52,7 +58,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
             *stripe_api.routes,
             *pages.routes,
         ],
-        middleware=[Middleware(FaultMiddleware, registry=rt.faults)],
+        middleware=middleware,
         exception_handlers={ProviderError: _provider_error},
         lifespan=lifespan,
     )

@@ -210,6 +210,17 @@ async def recipient_view(request: Request) -> Response:
             "The recipient you have identified is not a valid recipient of the specified envelope.",
             "UNKNOWN_ENVELOPE_RECIPIENT",
         )
+    # Like DocuSign: no view of an envelope that is no longer in progress, nor for a signer whose turn
+    # (routing order) has not come.
+    if envelope["status"] not in model.ACTIVE_STATUSES:
+        raise model.bad_request(
+            f"Envelope status is not one of: Sent, Delivered, Correct. Envelope status is {envelope['status']}.",
+            "ENVELOPE_INVALID_STATUS",
+        )
+    if not model.is_turn(envelope, signer):
+        raise model.bad_request(
+            "The token for an out of sequence recipient can not be generated.", "RECIPIENT_NOT_IN_SEQUENCE"
+        )
     token = secrets.token_urlsafe(24)
     rt.state.table("signing_tokens")[token] = {
         "envelopeId": envelope["envelopeId"],

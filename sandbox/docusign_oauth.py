@@ -65,6 +65,9 @@ async def token(request: Request) -> Response:
     if isinstance(result, Response):
         return result
     rt = runtime(request)
+    if not rt.config.docusign_consent_given:
+        # What DocuSign answers until the user (or an admin) grants the integration consent.
+        return JSONResponse({"error": "consent_required"}, status_code=400)
     access_token = "dsat_" + secrets.token_urlsafe(24)
     ttl = rt.config.docusign_token_ttl_seconds
     rt.state.table("oauth_tokens")[access_token] = {"sub": result, "expires_at": time.time() + ttl}

@@ -6,11 +6,17 @@ from starlette.responses import JSONResponse, Response
 
 
 class ProviderError(Exception):
-    """Raised inside handlers; the app turns it into the right provider's error response."""
+    """Raised inside handlers; the app turns it into the right provider's error response.
 
-    def __init__(self, response: Response) -> None:
+    ``executed``: the provider had started executing the request when it failed (a Stripe balance or
+    capability check, an invoice in the wrong state). Stripe stores such results under the idempotency key
+    and replays them; a request refused while its parameters were validated is not stored.
+    """
+
+    def __init__(self, response: Response, *, executed: bool = False) -> None:
         super().__init__(response.status_code)
         self.response = response
+        self.executed = executed
 
 
 def docusign_error(status: int, code: str, message: str) -> Response:
@@ -37,8 +43,9 @@ def stripe_error(
 
 
 def sendgrid_error(status: int, message: str, field: str | None = None) -> Response:
-    """SendGrid v3 answers ``{"errors": [{"message", "field", "help"}]}``."""
-    return JSONResponse({"errors": [{"message": message, "field": field, "help": None}]}, status_code=status)
+    """SendGrid v3 answers ``{"errors": [{"message", "field"}]}`` (``field`` null when no field is at fault;
+    ``help``, an object, only when SendGrid has some)."""
+    return JSONResponse({"errors": [{"message": message, "field": field}]}, status_code=status)
 
 
 def provider_error_for_path(path: str, status: int, message: str) -> Response:

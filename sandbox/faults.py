@@ -2,21 +2,33 @@
 
 Tests use this to prove that activities retry on 429/5xx and give up on other 4xx.
 Only provider API prefixes are affected, never the admin or page routes.
+
+``phase="before"`` (the default) answers the error instead of running the route, as a load balancer or a
+rate limiter does. ``phase="after"`` runs the route first (its changes stay) and then answers the error;
+``phase="during"`` fails as the route starts executing and changes nothing. Those two are how a provider
+fails while executing: for Stripe the error is then stored under the request's idempotency key and
+replayed, like the real API (see :mod:`sandbox.stripe_common`).
+
+A 429 carries ``Retry-After`` and, like DocuSign and SendGrid, ``X-RateLimit-Limit/-Remaining/-Reset`` (the
+reset as Unix seconds), unless ``headers`` says otherwise; ``retry_after_seconds`` sets both.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.errors import provider_error_for_path
 
 PROVIDER_PREFIXES: tuple[str, ...] = ("/restapi/", "/v3/", "/v1/", "/oauth/")
+AFTER_FAULT = "sandbox_after_fault"
 
 
 @dataclass
@@ -28,6 +40,10 @@ class Fault:
     delay_seconds: float = 0.0
     count: int = 1
     body: Any = None
+    phase: str = "before"
+    #: Response headers to send instead of the default 429 headers (``{}`` sends none).
+    headers: dict[str, str] | None = None
+    retry_after_seconds: float = 1.0
     method: str = field(init=False)
     pattern: re.Pattern[str] = field(init=False)
 
@@ -37,6 +53,8 @@ class Fault:
             method, regex = "*", method
         self.method = method.upper()
         self.pattern = re.compile(regex.strip())
+        if self.phase not in ("before", "during", "after"):
+            raise ValueError(f"phase must be 'before', 'during' or 'after', not {self.phase!r}")
 
     def matches(self, method: str, path: str) -> bool:
         """Regex is searched (not fully matched) so short patterns like ``/envelopes`` work."""
@@ -50,7 +68,29 @@ class Fault:
             "delay_seconds": self.delay_seconds,
             "count": self.count,
             "body": self.body,
+            "phase": self.phase,
+            "headers": self.headers,
+            "retry_after_seconds": self.retry_after_seconds,
         }
+
+    def response(self, path: str) -> Response:
+        """The provider-shaped error this fault answers with."""
+        assert self.status
+        response: Response = provider_error_for_path(path, self.status, f"Sandbox injected fault ({self.status})")
+        if self.body is not None:
+            response = JSONResponse(self.body, status_code=self.status)
+        for name, value in self.response_headers().items():
+            response.headers[name] = value
+        return response
+
+    def response_headers(self) -> dict[str, str]:
+        if self.headers is not None:
+            return dict(self.headers)
+        if self.status != 429:
+            return {}
+        wait = max(self.retry_after_seconds, 0.0)
+        return {"Retry-After": str(math.ceil(wait)), "X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": str(math.ceil(time.time() + wait))}
 
 
 class FaultRegistry:
@@ -96,9 +136,22 @@ class FaultMiddleware:
         if not fault.status:
             await self.app(scope, receive, send)
             return
-        response = provider_error_for_path(scope["path"], fault.status, f"Sandbox injected fault ({fault.status})")
-        if fault.body is not None:
-            response = JSONResponse(fault.body, status_code=fault.status)
-        if fault.status == 429:
-            response.headers["Retry-After"] = "1"
-        await response(scope, receive, send)
+        if fault.phase in ("during", "after"):
+            scope.setdefault("state", {})[AFTER_FAULT] = fault
+            if scope["path"].startswith("/v1/"):  # Stripe's endpoint wrapper answers (and stores) the error
+                await self.app(scope, receive, send)
+                return
+        if fault.phase == "after":
+
+            async def swallow(message: Any) -> None:
+                return None
+
+            await self.app(scope, receive, swallow)
+        await fault.response(scope["path"])(scope, receive, send)
+
+
+def after_fault(scope: Scope) -> Fault | None:
+    """The ``phase="during"|"after"`` fault of this request, if one was taken (Stripe's wrapper answers it)."""
+    state = scope.get("state") or {}
+    fault = state.get(AFTER_FAULT)
+    return fault if isinstance(fault, Fault) else None

@@ -9,7 +9,7 @@ import secrets
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox.errors import ProviderError, sendgrid_error
@@ -33,6 +33,14 @@ CONTENT_REQUIRED = (
 SUBJECT_REQUIRED = (
     "The subject is required. You can get around this requirement if you use a template with a "
     "subject defined or if every personalization has a subject defined."
+)
+
+
+#: SendGrid's 403 for a from-address that is not a Verified Sender Identity (nor on an authenticated domain).
+UNVERIFIED_SENDER = (
+    "The from address does not match a verified Sender Identity. Mail cannot be sent until this error is "
+    "resolved. Visit https://sendgrid.com/docs/for-developers/sending-email/sender-identity/ to see the Sender "
+    "Identity requirements"
 )
 
 
@@ -163,6 +171,8 @@ async def send(request: Request) -> Response:
     except json.JSONDecodeError as exc:
         raise _invalid("Invalid JSON", None) from exc
     _validate(body)
+    if not sender_verified(rt, str(body["from"]["email"])):
+        raise ProviderError(sendgrid_error(403, UNVERIFIED_SENDER, "from"))
     mail = _store(rt, body)
     rt.state.commit()
     events = _events(rt, mail)
@@ -170,6 +180,43 @@ async def send(request: Request) -> Response:
         "sendgrid", rt.config.sendgrid_webhook_url, ",".join(sorted({e["event"] for e in events})), events
     )
     return Response(status_code=202, headers={"X-Message-Id": mail["id"]})
+
+
+def sender_verified(rt: Runtime, address: str) -> bool:
+    """A Verified Sender Identity, or an address on an authenticated domain (None: every sender passes)."""
+    verified = rt.config.sendgrid_verified_senders
+    if verified is None:
+        return True
+    address = address.lower()
+    domain = address.rpartition("@")[2]
+    return address in {v.lower() for v in verified} or domain in {
+        d.lower() for d in rt.config.sendgrid_authenticated_domains}
+
+
+async def scopes(request: Request) -> Response:
+    """``GET /v3/scopes``: what this API key may do."""
+    rt = runtime(request)
+    _check_auth(rt, request)
+    return JSONResponse({"scopes": list(rt.config.sendgrid_scopes)})
+
+
+async def verified_senders(request: Request) -> Response:
+    """``GET /v3/verified_senders``: the Single Sender identities and whether each is verified."""
+    rt = runtime(request)
+    _check_auth(rt, request)
+    results = [{"id": i, "nickname": address, "from_email": address, "from_name": "", "reply_to": address,
+                "verified": True, "locked": False} for i, address in enumerate(rt.config.sendgrid_verified_senders
+                                                                              or [], start=1)]
+    return JSONResponse({"results": results})
+
+
+async def authenticated_domains(request: Request) -> Response:
+    """``GET /v3/whitelabel/domains``: authenticated sending domains."""
+    rt = runtime(request)
+    _check_auth(rt, request)
+    return JSONResponse([{"id": i, "domain": d, "subdomain": "em", "username": "casefac", "valid": True,
+                          "default": i == 1, "legacy": False, "automatic_security": True}
+                         for i, d in enumerate(rt.config.sendgrid_authenticated_domains, start=1)])
 
 
 def mail_html(mail: Mail) -> tuple[str | None, str | None]:
@@ -193,4 +240,9 @@ def matching_mails(rt: Runtime, to: str | None, custom_args: list[str]) -> list[
     return mails
 
 
-routes = [Route("/v3/mail/send", send, methods=["POST"])]
+routes = [
+    Route("/v3/mail/send", send, methods=["POST"]),
+    Route("/v3/scopes", scopes, methods=["GET"]),
+    Route("/v3/verified_senders", verified_senders, methods=["GET"]),
+    Route("/v3/whitelabel/domains", authenticated_domains, methods=["GET"]),
+]

@@ -27,6 +27,7 @@ COLLECTIONS: tuple[str, ...] = (
     "events",
     "idempotency",
     "deliveries",
+    "balance",
 )
 
 

@@ -17,6 +17,7 @@ from sandbox.stripe_common import (
     Params,
     StripeObject,
     base_object,
+    declined,
     get_or_404,
     invalid,
     list_object,
@@ -95,12 +96,13 @@ def search_customers(rt: Runtime, request: Request, params: Params) -> StripeObj
         else:
             customers = [c for c in customers if c.get(match["field"]) == value]
     page = list_object(customers, "/v1/customers/search", params)
-    return {**page, "object": "search_result", "next_page": None, "total_count": len(customers)}
+    return {**page, "object": "search_result", "next_page": None}
 
 
 # -- connected accounts -------------------------------------------------------------------
 def new_account(account_id: str | None, params: Params) -> StripeObject:
     account = base_object("acct", "account", params)
+    del account["livemode"]  # an Account has no livemode field
     if account_id:
         account["id"] = account_id
     account.update(
@@ -118,13 +120,66 @@ def new_account(account_id: str | None, params: Params) -> StripeObject:
 
 
 def ensure_preloaded_accounts(rt: Runtime) -> None:
-    """Connected accounts named in config exist from the start (and after a reset)."""
+    """Connected accounts named in config exist from the start (and after a reset), and so does the
+    platform's available balance."""
     table = rt.state.table("accounts")
     for account_id in rt.config.stripe_connected_accounts:
-        table.setdefault(account_id, new_account(account_id, {}))
+        if account_id not in table:
+            account = new_account(account_id, {})
+            if account_id in rt.config.stripe_accounts_without_transfers:
+                account["capabilities"] = {"transfers": "inactive"}
+                account["payouts_enabled"] = False
+            if account_id in rt.config.stripe_live_mode_accounts:
+                account["_livemode"] = True
+            table[account_id] = account
+    balance = rt.state.table("balance")
+    if not balance:
+        for currency, amount in rt.config.stripe_balance.items():
+            balance[currency.lower()] = {"currency": currency.lower(), "amount": int(amount)}
+
+
+def _missing_in_this_mode(account_id: str, param: str) -> Exception:
+    """Stripe's answer when a test-mode key names an object that exists in live mode only."""
+    return invalid(f"No such destination: '{account_id}'; a similar object exists in live mode, but a test mode "
+                   "key was used to make this request.", code="resource_missing", param=param, status=400)
+
+
+def visible_account(rt: Runtime, account_id: str, param: str) -> StripeObject | None:
+    account = rt.state.table("accounts").get(account_id)
+    if account is not None and account.get("_livemode") and rt.config.stripe_api_key.startswith(("sk_test", "rk_test")):
+        raise _missing_in_this_mode(account_id, param)
+    return account
+
+
+def _require_connect(rt: Runtime) -> None:
+    if not rt.config.stripe_connect_enabled:
+        raise invalid("You can only create new accounts if you've signed up for Connect, which you can learn "
+                      "how to do at https://stripe.com/docs/connect.")
+
+
+def list_accounts(rt: Runtime, request: Request, params: Params) -> StripeObject:
+    """``GET /v1/accounts``: the platform's connected accounts (refused without Connect)."""
+    _require_connect(rt)
+    accounts = [a for a in rt.state.table("accounts").values()
+                if not (a.get("_livemode") and rt.config.stripe_api_key.startswith(("sk_test", "rk_test")))]
+    return list_object(accounts, "/v1/accounts", params)
+
+
+def list_webhook_endpoints(rt: Runtime, request: Request, params: Params) -> StripeObject:
+    """``GET /v1/webhook_endpoints``: where Stripe sends events, and which."""
+    configured = rt.config.stripe_webhook_endpoints
+    if configured is None:
+        url = rt.config.stripe_webhook_url
+        configured = [{"url": url, "enabled_events": list(rt.config.stripe_webhook_events)}] if url else []
+    endpoints = [{"id": f"we_sandbox{i}", "object": "webhook_endpoint", "api_version": rt.config.stripe_api_version,
+                  "application": None, "created": 1700000000, "description": None, "livemode": False,
+                  "metadata": {}, "status": str(e.get("status", "enabled")), "url": str(e["url"]),
+                  "enabled_events": list(e.get("enabled_events") or [])} for i, e in enumerate(configured, 1)]
+    return {"object": "list", "data": endpoints, "has_more": False, "url": "/v1/webhook_endpoints"}
 
 
 def create_account(rt: Runtime, request: Request, params: Params) -> StripeObject:
+    _require_connect(rt)
     account = new_account(None, params)
     rt.state.table("accounts")[account["id"]] = account
     rt.state.commit()
@@ -132,7 +187,29 @@ def create_account(rt: Runtime, request: Request, params: Params) -> StripeObjec
 
 
 def get_account(rt: Runtime, request: Request, params: Params) -> StripeObject:
+    visible_account(rt, request.path_params["id"], "account")
     return get_or_404(rt, "accounts", request.path_params["id"], "account")
+
+
+# -- balance ------------------------------------------------------------------------------------
+def balance_view(rt: Runtime) -> StripeObject:
+    """``GET /v1/balance``: what transfers can be paid from now (``available``) and what is on its way."""
+    rows = sorted(rt.state.table("balance").values(), key=lambda b: b["currency"])
+    available = [{"amount": b["amount"], "currency": b["currency"], "source_types": {"card": b["amount"]}}
+                 for b in rows]
+    pending = [{"amount": 0, "currency": b["currency"], "source_types": {"card": 0}} for b in rows]
+    return {"object": "balance", "available": available, "pending": pending, "livemode": False}
+
+
+def get_balance(rt: Runtime, request: Request, params: Params) -> StripeObject:
+    return balance_view(rt)
+
+
+def set_balance(rt: Runtime, currency: str, amount: int) -> StripeObject:
+    """Admin: the available balance in ``currency`` becomes ``amount`` (a top-up, or draining it)."""
+    rt.state.table("balance")[currency.lower()] = {"currency": currency.lower(), "amount": int(amount)}
+    rt.state.commit()
+    return balance_view(rt)
 
 
 # -- transfers ----------------------------------------------------------------------------
@@ -144,8 +221,23 @@ def create_transfer(rt: Runtime, request: Request, params: Params) -> StripeObje
         raise invalid("Invalid positive integer", code="parameter_invalid_integer", param="amount")
     currency = str(require(params, "currency")).lower()
     destination = require(params, "destination")
-    if destination not in rt.state.table("accounts"):
+    _require_connect(rt)
+    account = visible_account(rt, destination, "destination")
+    if account is None:
         raise invalid(f"No such destination: '{destination}'", code="resource_missing", param="destination")
+    if (account.get("capabilities") or {}).get("transfers") != "active":
+        raise declined(
+            "Your destination account needs to have at least one of the following capabilities enabled: "
+            "transfers, crypto_transfers, legacy_payments",
+            code="insufficient_capabilities_for_transfer", param="destination")
+    balance = rt.state.table("balance").get(currency)
+    if balance is None or balance["amount"] < amount:
+        raise declined(
+            "You have insufficient available funds in your Stripe account. Try adding funds directly to your "
+            "available balance by creating Charges using the 4000000000000077 test card. See: "
+            "https://stripe.com/docs/testing#available-balance",
+            code="balance_insufficient")
+    balance["amount"] -= amount
     transfer = base_object("tr", "transfer", params)
     transfer.update(
         amount=amount,
@@ -157,8 +249,9 @@ def create_transfer(rt: Runtime, request: Request, params: Params) -> StripeObje
         description=params.get("description"),
         transfer_group=params.get("transfer_group"),
         reversed=False,
-        reversals={"object": "list", "data": [], "has_more": False, "total_count": 0, "url": ""},
+        reversals={"object": "list", "data": [], "has_more": False, "url": ""},
         source_type="card",
+        source_transaction=None,  # paid from the pre-funded balance, not tied to a charge (README: payments)
         _seq=rt.state.next_seq(),
     )
     transfer["reversals"]["url"] = f"/v1/transfers/{transfer['id']}/reversals"
@@ -198,7 +291,10 @@ routes = [
     Route("/v1/customers/{id}", stripe_endpoint(get_customer), methods=["GET"]),
     Route("/v1/customers/{id}", stripe_endpoint(update_customer), methods=["POST"]),
     Route("/v1/accounts", stripe_endpoint(create_account), methods=["POST"]),
+    Route("/v1/accounts", stripe_endpoint(list_accounts), methods=["GET"]),
+    Route("/v1/webhook_endpoints", stripe_endpoint(list_webhook_endpoints), methods=["GET"]),
     Route("/v1/accounts/{id}", stripe_endpoint(get_account), methods=["GET"]),
+    Route("/v1/balance", stripe_endpoint(get_balance), methods=["GET"]),
     Route("/v1/transfers", stripe_endpoint(create_transfer), methods=["POST"]),
     Route("/v1/transfers", stripe_endpoint(list_transfers), methods=["GET"]),
     Route("/v1/transfers/{id}", stripe_endpoint(get_transfer), methods=["GET"]),

@@ -12,6 +12,7 @@ from sandbox.stripe_common import (
     Params,
     StripeObject,
     base_object,
+    declined,
     emit_event,
     get_or_404,
     invalid,
@@ -28,38 +29,54 @@ DAY = 86400
 
 def _not_editable(invoice: StripeObject, action: str, allowed: str) -> Exception:
     code = "invoice_not_editable" if allowed == "draft" else None
-    return invalid(
+    return declined(
         f"You can only {action} an invoice whose status is '{allowed}'; "
         f"invoice {invoice['id']} is '{invoice['status']}'.",
         code=code,
     )
 
 
-def _line(item: StripeObject) -> StripeObject:
+def _line(invoice: StripeObject, item: StripeObject) -> StripeObject:
+    """An invoice line for an invoice item, in the pinned API version's shape (``parent``, no ``invoice_item``).
+
+    ``metadata`` is left empty: Stripe documents line metadata for subscription lines only, so nothing may
+    rely on it mirroring the invoice item's (casefac finds its lines through the invoice items instead).
+    """
     return {
         "id": new_id("il"),
         "object": "line_item",
         "amount": item["amount"],
         "currency": item["currency"],
         "description": item["description"],
-        "invoice_item": item["id"],
-        "parent": {"type": "invoice_item_details", "invoice_item_details": {"invoice_item": item["id"]}},
-        "metadata": item["metadata"],
+        "discount_amounts": [],
+        "discountable": True,
+        "discounts": [],
+        "invoice": invoice["id"],
+        "parent": {"type": "invoice_item_details", "subscription_item_details": None,
+                   "invoice_item_details": {"invoice_item": item["id"], "proration": False,
+                                            "proration_details": {"credited_items": None},
+                                            "subscription": None}},
+        "metadata": {},
         "period": item["period"],
+        "pretax_credit_amounts": [],
+        "pricing": None,
         "quantity": item["quantity"],
+        "quantity_decimal": str(item["quantity"]),
+        "subscription": None,
+        "subtotal": item["amount"],
+        "taxes": [],
         "livemode": False,
     }
 
 
 def _recompute(invoice: StripeObject) -> None:
     total = sum(line["amount"] for line in invoice["lines"]["data"])
-    invoice["lines"]["total_count"] = len(invoice["lines"]["data"])
     invoice.update(subtotal=total, total=total, amount_due=total, amount_remaining=total - invoice["amount_paid"])
 
 
 def _attach(invoice: StripeObject, item: StripeObject) -> None:
     item["invoice"] = invoice["id"]
-    invoice["lines"]["data"].append(_line(item))
+    invoice["lines"]["data"].append(_line(invoice, item))
     _recompute(invoice)
 
 
@@ -74,6 +91,7 @@ def create_invoiceitem(rt: Runtime, request: Request, params: Params) -> StripeO
         amount = unit * (to_int(params, "quantity", 1) or 1)
     now = now_ts()
     item = base_object("ii", "invoiceitem", params)
+    del item["created"]  # an invoice item carries ``date``, not ``created``
     item.update(
         amount=amount,
         currency=str(params.get("currency") or customer.get("currency") or "usd").lower(),
@@ -100,6 +118,17 @@ def get_invoiceitem(rt: Runtime, request: Request, params: Params) -> StripeObje
     return get_or_404(rt, "invoiceitems", request.path_params["id"], "invoiceitem")
 
 
+def list_invoiceitems(rt: Runtime, request: Request, params: Params) -> StripeObject:
+    """``GET /v1/invoiceitems`` with Stripe's ``customer``, ``invoice`` and ``pending`` filters."""
+    items = list(rt.state.table("invoiceitems").values())
+    for field in ("customer", "invoice"):
+        if params.get(field):
+            items = [i for i in items if i.get(field) == params[field]]
+    if str(params.get("pending", "")).lower() == "true":
+        items = [i for i in items if i.get("invoice") is None]
+    return list_object(items, "/v1/invoiceitems", params)
+
+
 # -- invoices -----------------------------------------------------------------------------
 def create_invoice(rt: Runtime, request: Request, params: Params) -> StripeObject:
     customer = get_or_404(rt, "customers", require(params, "customer"), "customer", "customer")
@@ -121,12 +150,12 @@ def create_invoice(rt: Runtime, request: Request, params: Params) -> StripeObjec
         customer_name=customer.get("name"),
         status="draft",
         collection_method=method,
-        days_until_due=days,
+        _days_until_due=days,  # kept for finalize: the Invoice object has no such field
         due_date=due_date,
         currency=str(params.get("currency") or "").lower() or None,
         description=params.get("description"),
         auto_advance=str(params.get("auto_advance", "false")).lower() == "true",
-        lines={"object": "list", "data": [], "has_more": False, "total_count": 0, "url": ""},
+        lines={"object": "list", "data": [], "has_more": False, "url": ""},
         amount_paid=0,
         attempt_count=0,
         attempted=False,
@@ -174,6 +203,19 @@ def get_invoice(rt: Runtime, request: Request, params: Params) -> StripeObject:
     return _invoice(rt, request)
 
 
+def list_lines(rt: Runtime, request: Request, params: Params) -> StripeObject:
+    """``GET /v1/invoices/{id}/lines``: every line, in the invoice's order, paged by ``starting_after``."""
+    invoice = _invoice(rt, request)
+    lines = list(invoice["lines"]["data"])
+    after = params.get("starting_after")
+    if after:
+        ids = [line["id"] for line in lines]
+        lines = lines[ids.index(after) + 1 :] if after in ids else []
+    limit = max(1, min(100, to_int(params, "limit", 10) or 10))
+    return {"object": "list", "data": lines[:limit], "has_more": len(lines) > limit,
+            "url": f"/v1/invoices/{invoice['id']}/lines"}
+
+
 def list_invoices(rt: Runtime, request: Request, params: Params) -> StripeObject:
     items = list(rt.state.table("invoices").values())
     for field in ("customer", "status", "collection_method"):
@@ -188,9 +230,10 @@ def update_invoice(rt: Runtime, request: Request, params: Params) -> StripeObjec
         raise _not_editable(invoice, "update", "draft")
     if "metadata" in params:
         invoice["metadata"] = {**invoice["metadata"], **metadata(params)}
-    for field in ("description", "days_until_due"):
-        if field in params:
-            invoice[field] = to_int(params, field) if field == "days_until_due" else params[field]
+    if "description" in params:
+        invoice["description"] = params["description"]
+    if "days_until_due" in params:
+        invoice["_days_until_due"] = to_int(params, "days_until_due")
     rt.state.commit()
     return invoice
 
@@ -202,7 +245,7 @@ def finalize(rt: Runtime, invoice: StripeObject) -> None:
     now = now_ts()
     customer = rt.state.table("customers")[invoice["customer"]]
     customer["_invoice_seq"] = customer.get("_invoice_seq", 0) + 1
-    days = invoice["days_until_due"]
+    days = invoice.get("_days_until_due")
     invoice.update(
         status="open",
         number=f"{customer['invoice_prefix']}-{customer['_invoice_seq']:04d}",
@@ -309,10 +352,12 @@ def money(amount: int, currency: str) -> str:
 
 routes = [
     Route("/v1/invoiceitems", stripe_endpoint(create_invoiceitem), methods=["POST"]),
+    Route("/v1/invoiceitems", stripe_endpoint(list_invoiceitems), methods=["GET"]),
     Route("/v1/invoiceitems/{id}", stripe_endpoint(get_invoiceitem), methods=["GET"]),
     Route("/v1/invoices", stripe_endpoint(create_invoice), methods=["POST"]),
     Route("/v1/invoices", stripe_endpoint(list_invoices), methods=["GET"]),
     Route("/v1/invoices/{id}", stripe_endpoint(get_invoice), methods=["GET"]),
+    Route("/v1/invoices/{id}/lines", stripe_endpoint(list_lines), methods=["GET"]),
     Route("/v1/invoices/{id}", stripe_endpoint(update_invoice), methods=["POST"]),
     Route("/v1/invoices/{id}/finalize", stripe_endpoint(finalize_invoice), methods=["POST"]),
     Route("/v1/invoices/{id}/send", stripe_endpoint(send_invoice), methods=["POST"]),

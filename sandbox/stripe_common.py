@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sandbox.errors import ProviderError, stripe_error
+from sandbox.faults import after_fault
 from sandbox.runtime import Runtime, runtime
 from sandbox.stripe_forms import parse_form
 from sandbox.util import new_id, now_ts
@@ -22,9 +23,22 @@ StripeObject = dict[str, Any]
 Params = dict[str, Any]
 Handler = Callable[[Runtime, Request, Params], StripeObject | Awaitable[StripeObject]]
 
+#: The API version of the pinned stripe-python (``stripe.api_version``): objects and events claim it.
+API_VERSION = "2026-10-28.endive"
+#: Stripe keeps an idempotency key's result for 24 hours.
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+#: Stripe embeds at most this many lines in an invoice; ``GET /v1/invoices/{id}/lines`` pages the rest.
+EMBEDDED_LINES = 10
+
 
 def invalid(message: str, *, code: str | None = None, param: str | None = None, status: int = 400) -> ProviderError:
+    """A request refused while its parameters were checked: nothing ran, nothing is stored under its key."""
     return ProviderError(stripe_error(status, message, code=code, param=param))
+
+
+def declined(message: str, *, code: str | None = None, param: str | None = None, status: int = 400) -> ProviderError:
+    """A failure while executing (balance, capability, state): Stripe stores and replays it under the key."""
+    return ProviderError(stripe_error(status, message, code=code, param=param), executed=True)
 
 
 def require(params: Params, name: str) -> Any:
@@ -71,13 +85,14 @@ def base_object(prefix: str, object_name: str, params: Params) -> StripeObject:
 
 def list_object(items: list[StripeObject], url: str, params: Params) -> StripeObject:
     """Newest-first page honouring ``limit`` and ``starting_after``."""
-    items = sorted(items, key=lambda o: (o["created"], o.get("_seq", 0)), reverse=True)
+    items = sorted(items, key=lambda o: (o.get("created", o.get("date", 0)), o.get("_seq", 0)), reverse=True)
     after = params.get("starting_after")
     if after:
         ids = [o["id"] for o in items]
         items = items[ids.index(after) + 1 :] if after in ids else []
     limit = max(1, min(100, to_int(params, "limit", 10) or 10))
-    return {"object": "list", "data": items[:limit], "has_more": len(items) > limit, "url": url}
+    return {"object": "list", "data": [api_view(i) for i in items[:limit]], "has_more": len(items) > limit,
+            "url": url}
 
 
 def _check_auth(rt: Runtime, request: Request) -> None:
@@ -110,12 +125,32 @@ def _public(obj: StripeObject) -> StripeObject:
     return {k: v for k, v in obj.items() if not k.startswith("_")}
 
 
-def stripe_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a handler with auth, bracket-param parsing and ``Idempotency-Key`` semantics.
+def api_view(obj: StripeObject) -> StripeObject:
+    """An object as the API shows it: no internal keys; an invoice embeds its first 10 lines only."""
+    view = _public(obj)
+    lines = view.get("lines")
+    if view.get("object") == "invoice" and isinstance(lines, dict):
+        data = lines.get("data") or []
+        view["lines"] = {"object": "list", "data": data[:EMBEDDED_LINES], "has_more": len(data) > EMBEDDED_LINES,
+                         "url": lines.get("url", "")}
+    return view
 
-    Same key (per API key + path) and same params → the stored response, with
-    ``Idempotent-Replayed: true``; same key, other params → 400 ``idempotency_error``.
-    Only successful results are stored, so a request that failed can be retried with its key.
+
+def _replay(stored: StripeObject, key: str) -> Response:
+    headers = {"Idempotent-Replayed": "true", "Idempotency-Key": key, "Request-Id": new_id("req")}
+    return JSONResponse(stored["body"], status_code=int(stored.get("status", 200)), headers=headers)
+
+
+def stripe_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a handler with auth, bracket-param parsing and ``Idempotency-Key`` semantics, as Stripe has them.
+
+    Keys are scoped per API key (Stripe: per account). Same key and same request → the stored result,
+    with ``Idempotent-Replayed: true``, for 24 hours; same key, another request → 400 ``idempotency_error``.
+    The result is stored once the endpoint started executing, *including failures* (a 500, or a 400 such as
+    ``balance_insufficient``), so retrying a failed request with its key gets the same failure back; a
+    request refused while its parameters were validated stores nothing. A ``phase="after"`` fault
+    (:mod:`sandbox.faults`) runs the handler, then answers and stores its error the same way; a
+    ``phase="during"`` fault stores its error without running the handler.
     """
 
     async def endpoint(request: Request) -> Response:
@@ -123,29 +158,55 @@ def stripe_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]
         _check_auth(rt, request)
         params = await _params(request)
         key = request.headers.get("idempotency-key") if request.method == "POST" else None
-        if not key:
-            return JSONResponse(_public(await _call(handler, rt, request, params)))
-        scope = f"{rt.config.stripe_api_key}|{request.url.path}|{key}"
-        fingerprint = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
-        stored = rt.state.table("idempotency").get(scope)
-        if stored is not None:
-            if stored["fingerprint"] != fingerprint:
-                raise ProviderError(
-                    stripe_error(
-                        400,
-                        "Keys for idempotent requests can only be used with the same parameters they were "
-                        f"first used with. Try using a key other than '{key}' if you meant to execute a "
-                        "different request.",
-                        type_="idempotency_error",
+        fault = after_fault(request.scope)
+        scope = f"{rt.config.stripe_api_key}|{key}"
+        fingerprint = hashlib.sha256(json.dumps([request.url.path, params], sort_keys=True).encode()).hexdigest()
+        table = rt.state.table("idempotency")
+        if key:
+            stored = table.get(scope)
+            if stored is not None and stored["created"] + IDEMPOTENCY_TTL_SECONDS < now_ts():
+                stored = None
+            if stored is not None:
+                if stored["fingerprint"] != fingerprint:
+                    raise ProviderError(
+                        stripe_error(
+                            400,
+                            "Keys for idempotent requests can only be used with the same parameters they were "
+                            f"first used with. Try using a key other than '{key}' if you meant to execute a "
+                            "different request.",
+                            type_="idempotency_error",
+                        )
                     )
-                )
-            return JSONResponse(stored["body"], headers={"Idempotent-Replayed": "true", "Idempotency-Key": key})
-        body = _public(await _call(handler, rt, request, params))
-        rt.state.table("idempotency")[scope] = {"fingerprint": fingerprint, "body": body, "created": now_ts()}
-        rt.state.commit()
-        return JSONResponse(body, headers={"Idempotency-Key": key})
+                return _replay(stored, key)
+        try:
+            if fault is not None and fault.phase == "during":
+                raise ProviderError(fault.response(request.url.path), executed=True)
+            body = api_view(await _call(handler, rt, request, params))
+            status = 200
+        except ProviderError as exc:
+            if not (key and exc.executed) and fault is None:
+                raise
+            status, body = exc.response.status_code, json.loads(bytes(exc.response.body))
+        if fault is not None:
+            response = fault.response(request.url.path)
+            status, body = response.status_code, json.loads(bytes(response.body))
+        headers = {"Request-Id": new_id("req")}
+        if key:
+            table[scope] = {"fingerprint": fingerprint, "status": status, "body": body, "created": now_ts()}
+            rt.state.commit()
+            headers["Idempotency-Key"] = key
+        return JSONResponse(body, status_code=status, headers=headers)
 
     return endpoint
+
+
+def expire_idempotency_keys(rt: Runtime) -> int:
+    """Forget every stored key, as Stripe does after 24 hours (``POST /_sandbox/stripe/idempotency/expire``)."""
+    table = rt.state.table("idempotency")
+    count = len(table)
+    table.clear()
+    rt.state.commit()
+    return count
 
 
 def emit_event(rt: Runtime, event_type: str, obj: StripeObject) -> StripeObject:
@@ -155,7 +216,7 @@ def emit_event(rt: Runtime, event_type: str, obj: StripeObject) -> StripeObject:
         "object": "event",
         "api_version": rt.config.stripe_api_version,
         "created": now_ts(),
-        "data": {"object": _public(copy.deepcopy(obj))},
+        "data": {"object": api_view(copy.deepcopy(obj))},
         "livemode": False,
         "pending_webhooks": 1,
         "request": {"id": None, "idempotency_key": None},

@@ -47,6 +47,8 @@ class WebhookDispatcher:
         # Ids of deliveries that may still be pending, so the pump never scans every delivery ever made
         # (that grew with the run: quadratic over a long benchmark). The table stays the truth.
         self._maybe_pending: set[str] = set()
+        #: Set by the app when recording (:mod:`sandbox.recorder`): each delivery's first attempt is kept.
+        self.recorder: Any = None
 
     # -- queue -------------------------------------------------------------------------
     def enqueue(
@@ -159,6 +161,8 @@ class WebhookDispatcher:
     async def _attempt(self, client: httpx.AsyncClient, delivery: dict[str, Any]) -> None:
         body, headers = self._render(delivery)
         delivery["attempts"] += 1
+        if self.recorder is not None and delivery["attempts"] == 1:
+            self.recorder.webhook(delivery["provider"], delivery["event"], body)
         try:
             response = await client.post(delivery["target"], content=body, headers=headers)
             delivery["last_status"] = response.status_code

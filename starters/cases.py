@@ -20,6 +20,8 @@ WORKFLOW = "CaseFacilitationWorkflow"
 
 async def open_case(client: Client, request: CaseRequest, policy: CasePolicy) -> WorkflowHandle[object, CaseStatus]:
     """Start the case workflow; a second start with the same case id is refused (even after it closed)."""
+    from casefac.labels import SERVICES  # Babel: imported here, not by every command that reads a case
+
     return await client.start_workflow(
         WORKFLOW,
         CaseInput(request=request, policy=request.policy or policy),
@@ -37,7 +39,7 @@ async def open_case(client: Client, request: CaseRequest, policy: CasePolicy) ->
         static_summary=f"Case {request.case_id} · {request.country} · {request.matter_type.value}",
         static_details=(f"**Case** {request.case_id}\n\n**Country** {request.country}\n\n"
                         f"**Advocate** {request.advocate.id} ({request.advocate.billing_currency})\n\n"
-                        f"**Services** {', '.join(s.value for s in request.services)}"),
+                        f"**Services** {'; '.join(SERVICES.get(s.value, s.value) for s in request.services)}"),
     )
 
 

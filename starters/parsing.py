@@ -20,6 +20,11 @@ class InputError(ValueError):
     """Something typed on the command line is malformed; the message says what and how to write it."""
 
 
+def case_id(value: str) -> str:
+    """``jim-2026-0042`` is ``JIM-2026-0042``: ids are typed in any case (Typer argument callback)."""
+    return value.strip().upper()
+
+
 def currency(code: str) -> str:
     upper = code.strip().upper()
     if upper not in CURRENCIES:

@@ -71,3 +71,22 @@ def id_taken(settings: Settings, case_id: str) -> CaseHeld | None:
     """Whether the record already holds ``case_id``; a database with no schema yet holds nothing."""
     with existing_records(settings) as records:
         return None if records is None else records.reader.holds(case_id)
+
+
+def advocates_of(settings: Settings, organisation: str) -> dict[str, str]:
+    """Advocate id → organisation for every Advocate whose organisation contains ``organisation`` (any case).
+
+    The organisation is in the case record, in the clear (it is the unit invoices are reported by), and not
+    in Temporal's search attributes: ``casefac list --advocate-org`` turns it into Advocate ids here.
+    """
+    from sqlalchemy import func, select
+
+    from records import models as m
+
+    with existing_records(settings) as records:
+        if records is None:
+            return {}
+        q = select(m.AdvocateRow.advocate_id, m.AdvocateRow.organization).where(
+            func.lower(m.AdvocateRow.organization).contains(organisation.strip().lower()))
+        with records.engine.connect() as conn:
+            return {row.advocate_id: row.organization for row in conn.execute(q)}

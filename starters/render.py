@@ -7,6 +7,7 @@ in the UI. Times are UTC with a relative age, because coordinators work across f
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
@@ -17,11 +18,17 @@ from rich.text import Text
 from casefac.money import Money
 from casefac.state import InvoiceState, PayoutState
 from casefac.status import CaseStatus, MoneyFigures
-from records.reader import RecordedCase
+
+if TYPE_CHECKING:  # the record (SQLAlchemy) is imported only when a case is read from it
+    from records.reader import RecordedCase
 
 STAGE_STYLE = {"REVIEW": "cyan", "AGREEMENT": "blue", "ASSIGNMENT": "magenta", "PAYMENT": "yellow",
                "EVALUATION": "green", "CLOSED": "bold green", "DECLINED": "red", "CANCELLED": "red"}
 TIMELINE_ROWS = 15
+#: Codes staff would otherwise read raw.
+AGREEMENT_WORDS = {"not_requested": "not requested yet", "pending": "sent, not signed yet", "signed": "signed"}
+#: DocuSign recipient ids of the contract envelope (``casefac.activity_io.CONTRACT_SIGNERS``) → who.
+SIGNERS = {"1": "the Advocate", "2": "the Defender", "3": "JiM"}
 
 
 def age(when: datetime, now: datetime | None = None) -> str:
@@ -31,6 +38,11 @@ def age(when: datetime, now: datetime | None = None) -> str:
         if seconds >= size:
             return f"{seconds // size} {unit} ago"
     return "just now"
+
+
+def words(code: str) -> str:
+    """``payment_failed`` → ``payment failed``: a status as people say it."""
+    return code.replace("_", " ")
 
 
 def stamp(when: datetime) -> str:
@@ -61,20 +73,28 @@ def _header(s: CaseStatus) -> RenderableType:
     elif s.stage.terminal:
         grid.add_row("Waiting on", "nobody: the case is finished")
     if s.attention:
-        kind = "blocking" if s.attention.blocking else "not blocking"
+        kind = "blocking: the case waits" if s.attention.blocking else "not blocking: the case goes on"
         grid.add_row(Text("Attention", style="bold red"),
                      Text(f"{s.attention.step}: {s.attention.error_type} — {s.attention.message} ({kind}; "
-                          f"since {stamp(s.attention.since)}). Fix it, then `casefac retry {s.case_id}`.",
-                          style="red"))
-    agreement = s.agreement.status + (f" {stamp(s.agreement.signed_at)}" if s.agreement.signed_at else "")
+                          f"since {stamp(s.attention.since)})", style="red"))
+        command = (f'casefac retry {s.case_id} --note "what you fixed"' if s.attention.blocking
+                   else f'casefac retry {s.case_id}  (clears the flag)')
+        grid.add_row(Text("To do", style="bold red"),
+                     Text(f"fix the cause, then: {command}\nor stop the case: casefac cancel {s.case_id} "
+                          '--reason "why"', style="red"))
+    if s.stage.value == "REVIEW":
+        grid.add_row("Asked for", _asked_for(s))
+    agreement = AGREEMENT_WORDS.get(s.agreement.status, s.agreement.status)
+    agreement += f" {stamp(s.agreement.signed_at)}" if s.agreement.signed_at else ""
     grid.add_row("Agreement", agreement)
     if s.contract:
         approvals = ", ".join(r.value for r in s.contract.approvals) or "none yet"
         grid.add_row("Contract", f"revision {s.contract.number} · approved by {approvals}"
                      + ("" if s.advocate_completed else " · Advocate has not completed it"))
     if s.envelope:
-        grid.add_row("Envelope", f"{s.envelope.envelope_id} · {s.envelope.status} · signed by recipients "
-                     f"{', '.join(s.envelope.signed) or 'none'}")
+        signed = [SIGNERS.get(r, f"recipient {r}") for r in s.envelope.signed]
+        grid.add_row("Envelope", f"{s.envelope.envelope_id} · {s.envelope.status} · signed by "
+                     f"{', '.join(signed) or 'nobody yet'}")
     if s.evaluations_from or s.outcome:
         grid.add_row("Evaluation", f"from {', '.join(s.evaluations_from) or 'nobody yet'} · outcome "
                      f"{s.outcome or 'not reported'}")
@@ -86,6 +106,23 @@ def _header(s: CaseStatus) -> RenderableType:
     return grid
 
 
+def _asked_for(s: CaseStatus) -> Text:
+    """What the Advocate asked for: what staff decide a review on."""
+    from casefac.labels import SERVICES
+
+    services = "; ".join(SERVICES.get(x.value, x.value) for x in s.services) or "—"
+    lines = [f"services: {services}",
+             f"deadline: {s.deadline:%Y-%m-%d}" if s.deadline else "deadline: none given",
+             f"budget cap: {s.budget_cap.format()}" if s.budget_cap else "budget cap: none given"]
+    if s.region:
+        lines.insert(0, f"region: {s.region}")
+    if s.matter_type:
+        lines.insert(0, f"matter: {s.matter_type.replace('_', ' ')}")
+    if s.description:
+        lines.append(f"description: {s.description}")
+    return Text("\n".join(lines))
+
+
 def _money(s: CaseStatus | RecordedCase) -> RenderableType | None:
     return money_table(s.invoices, s.payouts, s.money)
 
@@ -94,13 +131,18 @@ def money_table(invoices: list[InvoiceState], payouts: list[PayoutState], m: Mon
     if not (invoices or payouts):
         return None
     table = Table(title="Money", title_justify="left", expand=False)
-    for column in ("what", "report", "amount", "status", "reference"):
-        table.add_column(column, justify="right" if column == "amount" else "left")
+    for column in ("what", "report", "amount", "status", "dates", "reference"):
+        table.add_column(column, justify="right" if column == "amount" else "left",
+                         overflow="fold", no_wrap=column == "amount")
     for inv in invoices:
-        table.add_row("invoice", str(inv.report_number), inv.amount_due.format(), inv.status,
+        dates = f"issued {inv.issued_at:%Y-%m-%d}" + (f" · due {inv.due_date:%Y-%m-%d}" if inv.due_date else "")
+        dates += f" · paid {inv.paid_at:%Y-%m-%d}" if inv.paid_at else ""
+        table.add_row("invoice", str(inv.report_number), inv.amount_due.format(), words(inv.status), dates,
                       inv.number or inv.invoice_id)
     for pay in payouts:
-        table.add_row(f"payout ({pay.method})", str(pay.report_number), pay.amount.format(), pay.status,
+        method = "Stripe transfer" if pay.method == "stripe_connect" else "manual transfer"
+        dates = f"requested {pay.requested_at:%Y-%m-%d}" + (f" · paid {pay.paid_at:%Y-%m-%d}" if pay.paid_at else "")
+        table.add_row(f"payout ({method})", str(pay.report_number), pay.amount.format(), pay.status, dates,
                       pay.reference or "—")
     totals = Text(f"invoiced {money(m.invoiced)} · paid {money(m.paid)} · outstanding {money(m.outstanding)} · "
                   f"paid out {money(m.paid_out)} · payout pending {money(m.payout_pending)}", style="bold",
@@ -116,12 +158,12 @@ def _work(s: CaseStatus | RecordedCase) -> RenderableType | None:
     table.add_column("status")
     table.add_column("detail")
     for t in s.tasks:
-        table.add_row(t.id, t.status, escape(t.description[:60]))
+        table.add_row(t.id, words(t.status), escape(t.description[:60]))
     for r in s.reports:
         detail = f"{r.hours} h · expenses in {', '.join(r.expense_currencies) or '—'}"
         if r.change_reasons:
             detail += f" · changes: {'; '.join(r.change_reasons)[:80]}"
-        table.add_row(f"report {r.number} ({r.kind})", r.status, escape(detail))
+        table.add_row(f"report {r.number} ({r.kind})", words(r.status), escape(detail))
     return table
 
 
@@ -133,7 +175,7 @@ def _timeline(s: CaseStatus) -> RenderableType:
     table.add_column("event")
     table.add_column("by", style="dim")
     for entry in s.timeline[-TIMELINE_ROWS:]:
-        table.add_row(entry.at.astimezone(UTC).strftime("%m-%d %H:%M:%S"), stage_text(entry.stage.value),
+        table.add_row(entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), stage_text(entry.stage.value),
                       escape(entry.event), escape(entry.actor or ""))
     return table
 
@@ -155,7 +197,8 @@ def _recorded_header(r: RecordedCase) -> RenderableType:
         grid.add_row("Finished", stamp(r.closed_at))
     grid.add_row("Advocate", f"{r.advocate_id} ({escape(r.advocate_organization)})")
     grid.add_row("Defender", r.defender_id or "— not assigned")
-    agreement = r.agreement.status + (f" {stamp(r.agreement.signed_at)}" if r.agreement.signed_at else "")
+    agreement = AGREEMENT_WORDS.get(r.agreement.status, r.agreement.status)
+    agreement += f" {stamp(r.agreement.signed_at)}" if r.agreement.signed_at else ""
     grid.add_row("Agreement", agreement)
     signed = next((c for c in r.contract if c.signed), None)
     if r.contract:

@@ -14,7 +14,11 @@ import pytest
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
 from casefac.settings import Settings
+from tests.contracts.recording import enable_session_recording
 from tests.records.pg import PostgresMissing, PostgresServer, start_postgres
+
+#: Every sandbox of the session records its provider traffic; tests/contracts validates it.
+enable_session_recording()
 
 #: Set on CI: the PostgreSQL tests must run there, a skip would hide that they never did.
 REQUIRE_POSTGRES = "CASEFAC_REQUIRE_POSTGRES"

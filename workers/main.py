@@ -23,6 +23,7 @@ from temporalio.worker import Worker
 
 from activities import build_activities
 from activities.agreement import AgreementActivities
+from activities.digest import DigestActivities
 from casefac.activity_io import TaskQueue
 from casefac.keyring import KeyRingError
 from casefac.settings import Settings
@@ -34,10 +35,11 @@ from workers.roles import WorkerRole
 from workers.runner import workflow_runner
 from workflows.advocate import AdvocateWorkflow
 from workflows.case import CaseFacilitationWorkflow
+from workflows.digest import DigestWorkflow
 
 log = logging.getLogger("casefac.worker")
 
-WORKFLOWS = (CaseFacilitationWorkflow, AdvocateWorkflow)
+WORKFLOWS = (CaseFacilitationWorkflow, AdvocateWorkflow, DigestWorkflow)
 #: Provider calls are idempotent, so an activity cut off after this is simply retried elsewhere.
 GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 IDENTITY = "casefac-worker"
@@ -69,7 +71,8 @@ def build_workers(client: Client, settings: Settings, role: WorkerRole = WorkerR
     if not role.runs_activities:
         return [Worker(client, task_queue=TaskQueue.MAIN, workflows=list(WORKFLOWS),
                        workflow_runner=workflow_runner(), graceful_shutdown_timeout=GRACEFUL_SHUTDOWN)]
-    activities = build_activities(settings, main_extra=[AgreementActivities(settings.policy).request_agreement])
+    activities = build_activities(settings, main_extra=[AgreementActivities(settings.policy).request_agreement,
+                                                        DigestActivities().gather])
     return [
         Worker(client, task_queue=queue, activities=acts,
                workflows=list(WORKFLOWS) if queue == TaskQueue.MAIN and role.runs_workflows else [],

@@ -361,6 +361,7 @@ class CaseFacilitationWorkflow(CaseMessages):
         start = self.s.evaluation_started_at
         self._who = self._evaluation_who
         self._since = start
+        self._sync_waiting()
         while True:
             self._check_cancel()
             now = workflow.now()

@@ -18,6 +18,14 @@ with workflow.unsafe.imports_passed_through():
     from casefac import search_attributes as sa
     from casefac.activity_io import MailKind, MailTo, SendMail
     from casefac.case import CaseStage
+    from casefac.case_details import (
+        cancel_command,
+        current_details,
+        provider_message,
+        provider_name,
+        retry_command,
+        waiting_parties,
+    )
     from casefac.contract import ContractRevision
     from casefac.state import (
         Attention,
@@ -38,6 +46,10 @@ MAX_SEEN_EVENTS = 1000
 MAX_TIMELINE = 300
 MAX_TASK_NOTES = 20
 MAX_ATTENTION_LOG = 50
+
+#: ``workflow.patched`` id: the money view's search attributes (invoice dates, total, currency, payout status,
+#: whom the case waits on). Cases started before it keep the attributes they had.
+MONEY_VIEW_PATCH = "money-view"
 
 #: What ``_act(..., blocking=False)`` returns when the call failed (the failure is flagged for staff).
 FAILED: Any = object()
@@ -74,6 +86,7 @@ class CaseCore:
         self._attention_turn = asyncio.Lock()
         self._envelope_reason = ""
         self._override = ""  # staff's reason for the offer being made (kept on the offer in state)
+        self._sa_waiting: tuple[tuple[str, ...], datetime | None] = ((), None)  # last WaitingOn/Since upserted
 
     @property
     def _current(self) -> ContractRevision:
@@ -81,13 +94,15 @@ class CaseCore:
 
     # ------------------------------------------------------------------------------------ activities
     async def _act(self, name: str, arg: Any, result_type: type[T] | None, *, summary: str, step: str,
-                   blocking: bool = True) -> Any:
+                   blocking: bool = True, on_staff_retry: Callable[[Any, int], Any] | None = None) -> Any:
         """Run an activity; a refusal for good raises NeedsAttention and waits for staff's retry or cancel.
 
         With ``blocking=False`` (mail, clean-up on cancel) the failure is recorded for staff and the case
-        goes on; the caller receives ``FAILED``.
+        goes on; the caller receives ``FAILED``. ``on_staff_retry(arg, n)`` gives the input of the n-th staff
+        retry (the money steps send fresh idempotency keys, see ``CaseMoney``).
         """
         opts = OPTIONS[name]
+        staff_retries = 0
         while True:
             try:
                 return await workflow.execute_activity(
@@ -101,6 +116,9 @@ class CaseCore:
                 else:
                     etype = type(cause).__name__ if cause else "ActivityError"
                 message = cause.message if cause is not None else str(err)
+                said = provider_message(cause)
+                if said and said not in message:
+                    message = f"{message} — {provider_name(etype)} said: “{said}”"
                 workflow.logger.warning("step failed", extra={"case_id": self.req.case_id, "step": step,
                                                               "error_type": etype})
                 if not blocking:
@@ -108,12 +126,16 @@ class CaseCore:
                                          blocking=False))
                     return FAILED
                 await self._needs_attention(step, etype, message)
+                staff_retries += 1
+                if on_staff_retry is not None:
+                    arg = on_staff_retry(arg, staff_retries)
 
     async def _needs_attention(self, step: str, etype: str, message: str) -> None:
         async with self._attention_turn:
             self._flag(Attention(step=step, error_type=etype, message=message, since=workflow.now()))
             self.s.retry_requested = False
-            ctx = {"step": step, "error": f"{etype}: {message}"}
+            ctx = {"step": step, "error": f"{etype}: {message}", "retry_command": retry_command(self.req.case_id),
+                   "cancel_command": cancel_command(self.req.case_id)}
             await self._mail(MailKind.NEEDS_ATTENTION, self._to_staff(), ctx)
             await self._wait(lambda: self.s.retry_requested,
                              who=lambda: ("staff", None, f"fix '{step}' and retry, or cancel"),
@@ -142,6 +164,7 @@ class CaseCore:
         self._event(f"needs attention: {attention.step} ({attention.error_type})")
         self.s.attention_log = [*self.s.attention_log, AttentionEpisode(**attention.model_dump())][-MAX_ATTENTION_LOG:]
         self._milestone()
+        workflow.set_current_details(self._details())  # finance reads the warning there, not only the attribute
 
     def _clear_attention(self) -> None:
         self.s.attention = None
@@ -150,6 +173,7 @@ class CaseCore:
         if open_episode is not None:
             open_episode.resolved_at = workflow.now()
         self._milestone()
+        workflow.set_current_details(self._details())
 
     def _milestone(self) -> None:
         """Something the case record keeps was decided: the record writer sends a new snapshot."""
@@ -166,6 +190,7 @@ class CaseCore:
         since = self._since
         role, party, what = who()
         self.s.waiting = Waiting(role=role, party_id=party, what=what, since=since)
+        self._sync_waiting()
         reminders = 0
         escalated = False
         try:
@@ -223,6 +248,8 @@ class CaseCore:
         if len(self.s.timeline) > MAX_TIMELINE:
             del self.s.timeline[1: len(self.s.timeline) - MAX_TIMELINE + 1]
         self._version += 1
+        if self._who is not None:  # inside a wait: what just happened may change whom it waits on
+            self._sync_waiting()
 
     def _set_stage(self, stage: CaseStage) -> None:
         self.s.stage = stage
@@ -230,6 +257,8 @@ class CaseCore:
         self._milestone()
         self._event(f"stage {stage.value}")
         self._upsert(sa.CASE_STAGE.value_set(stage.value))
+        if stage.terminal:
+            self._sync_waiting()
         workflow.set_current_details(self._details())
 
     def _upsert(self, *updates: Any) -> None:
@@ -253,19 +282,34 @@ class CaseCore:
         return False
 
     def _details(self) -> str:
-        """Markdown for the Temporal UI's current details: stage and the money trail, ids and amounts only."""
-        lines = [f"**{self.req.case_id}** · {self.s.stage.value} · {self.req.country}"]
-        if self.s.defender:
-            lines.append(f"Defender `{self.s.defender.id}` · Advocate `{self.req.advocate.id}`")
-        if self.s.invoices or self.s.payouts:
-            lines += ["", "| money | report | amount | status | ref |", "|---|---|---|---|---|"]
-            lines += [f"| invoice | {i.report_number} | {i.amount_due.format()} | {i.status} | "
-                      f"{i.number or i.invoice_id} |" for i in self.s.invoices]
-            lines += [f"| payout ({p.method}) | {p.report_number} | {p.amount.format()} | {p.status} | "
-                      f"{p.reference or '—'} |" for p in self.s.payouts]
-        if self.s.attention:
-            lines.append(f"\n⚠ needs attention: {self.s.attention.step} ({self.s.attention.error_type})")
-        return "\n".join(lines)
+        """Markdown for the Temporal UI's current details (``casefac.case_details``): ids, amounts, dates only."""
+        waiting = None
+        if self._who is not None and self._since is not None:
+            role, party, what = self._who()
+            waiting = (role + (f" {party}" if party else ""), what, self._since)
+        return current_details(self.req, self.s, now=workflow.now(),
+                               days_until_due=self.policy.invoice_days_until_due, waiting=waiting)
 
+    # ------------------------------------------------------------------------------- the money view
+    def _money_view(self) -> bool:
+        """The money view's search attributes (``casefac.search_attributes``), for cases from this release on."""
+        return workflow.patched(MONEY_VIEW_PATCH)
 
-
+    def _sync_waiting(self) -> None:
+        """``WaitingOn`` / ``WaitingSince``, upserted only when they change (each upsert is a history event)."""
+        if self.s.stage.terminal:
+            wanted: tuple[tuple[str, ...], datetime | None] = ((), None)
+        else:
+            role = self._who()[0] if self._who is not None else None
+            parties = tuple(waiting_parties(role, self.s))
+            wanted = (parties, self._since if parties else None)
+        if wanted == self._sa_waiting or not self._money_view():
+            return
+        self._sa_waiting = wanted
+        parties, since = wanted
+        if parties:
+            self._upsert(sa.WAITING_ON.value_set(list(parties)),
+                         sa.WAITING_SINCE.value_set(since or workflow.now()))
+        else:  # WaitingSince stays (an unset Datetime comes back from the test server as a list)
+            self._upsert(sa.WAITING_ON.value_set([]))
+        workflow.set_current_details(self._details())

@@ -56,6 +56,9 @@ with workflow.unsafe.imports_passed_through():
 from workflows.case_core import MAX_TASK_NOTES
 from workflows.case_record import CaseRecorder
 
+#: ``workflow.patched`` id: an unchanged task save adds no timeline entry (runs before it replay as they ran).
+NO_OP_TASK_SAVE_PATCH = "no-op-task-save"
+
 
 class CaseMessages(CaseRecorder):
     # ---------------------------------------------------------------------------------------- signals
@@ -217,6 +220,9 @@ class CaseMessages(CaseRecorder):
     def update_task(self, payload: Any) -> Receipt:
         msg = rules.parse(UpdateTask, payload)
         task = next(t for t in self.s.tasks if t.id == msg.task_id)
+        # Saving a task unchanged (same status, no note) records nothing: no timeline entry, no new date.
+        if msg.status == task.status and not msg.note and workflow.patched(NO_OP_TASK_SAVE_PATCH):
+            return self._receipt(f"task {task.id} is {task.status}")
         task.status = msg.status
         task.updated_at = workflow.now()
         if msg.note:
@@ -394,7 +400,8 @@ class CaseMessages(CaseRecorder):
         return CaseStatus(
             case_id=self.req.case_id, stage=s.stage, country=self.req.country, region=self.req.region,
             services=self.req.services, declined_defenders=s.declined_defenders,
-            deadline=self.req.deadline, advocate_id=self.req.advocate.id,
+            deadline=self.req.deadline, budget_cap=self.req.budget_cap, description=self.req.description,
+            matter_type=self.req.matter_type.value, advocate_id=self.req.advocate.id,
             billing_currency=self.req.advocate.billing_currency,
             advocate_language=self.req.advocate.language, defender_id=s.defender.id if s.defender else None,
             defender_language=s.defender.language if s.defender else None,

@@ -4,7 +4,9 @@ background (dunning for open invoices, reminders to finance for manual payouts).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 
@@ -20,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         PayDefender,
         TransferRef,
     )
+    from casefac.case_details import money_attributes
     from casefac.money import total
     from casefac.state import (
         ApprovedReport,
@@ -32,8 +35,29 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.case_notices import CaseNotices
 
+#: ``workflow.patched`` id: a staff retry of a money step sends fresh Stripe idempotency keys.
+MONEY_RETRY_KEY_PATCH = "money-retry-key"
+
 
 class CaseMoney(CaseNotices):
+    def _fresh_keys(self, step: str) -> Callable[[Any, int], Any]:
+        """The input of a money step's n-th staff retry: the same request under key generation n.
+
+        Stripe replays a failed request's result under its idempotency key for 24 h, so retrying with the
+        old keys would fail again however well staff fixed the cause. The billing activities look up what
+        earlier attempts made before creating anything, so new keys never double an invoice or transfer.
+        The generation is in the activity's input (history) and on the timeline. Cases that met
+        NeedsAttention before this release replay with their old keys (the patch is taken at the retry).
+        """
+
+        def on_staff_retry(arg: Any, generation: int) -> Any:
+            if not workflow.patched(MONEY_RETRY_KEY_PATCH):
+                return arg
+            self._event(f"{step}: retried with fresh Stripe idempotency keys (generation {generation})")
+            return arg.model_copy(update={"key_generation": generation})
+
+        return on_staff_retry
+
     async def _pay_defender(self, approved: ApprovedReport) -> None:
         defender = self.s.defender
         assert defender is not None
@@ -47,7 +71,8 @@ class CaseMoney(CaseNotices):
                 PayDefender(workflow_id=self._wid, case_id=self.req.case_id, report_number=approved.number,
                             defender_id=defender.id, account_id=defender.payout.account_id, amount=amount),
                 TransferRef, summary=f"Stripe transfer to {defender.id} · {amount.format()}",
-                step=f"payout for report {approved.number}")
+                step=f"payout for report {approved.number}",
+                on_staff_retry=self._fresh_keys(f"payout for report {approved.number}"))
             self.s.payouts.append(PayoutState(report_number=approved.number, method="stripe_connect", amount=amount,
                                               status="paid", reference=ref.transfer_id,
                                               requested_at=workflow.now(), paid_at=workflow.now()))
@@ -74,7 +99,8 @@ class CaseMoney(CaseNotices):
                          advocate=self.req.advocate, lines=priced.invoice_lines, total=priced.invoice_total,
                          days_until_due=self.policy.invoice_days_until_due),
             InvoiceRef, summary=f"Stripe invoice {self.req.case_id} · {priced.invoice_total.format()}",
-            step=f"invoice for report {approved.number}")
+            step=f"invoice for report {approved.number}",
+            on_staff_retry=self._fresh_keys(f"invoice for report {approved.number}"))
         self.s.invoices.append(InvoiceState(report_number=approved.number, invoice_id=ref.invoice_id,
                                             number=ref.number, status=ref.status, amount_due=ref.amount_due,
                                             hosted_invoice_url=ref.hosted_invoice_url, issued_at=workflow.now(),
@@ -186,7 +212,13 @@ class CaseMoney(CaseNotices):
                           if s in statuses), "open")
             currency = invoices[0].amount_due.currency
             invoiced = total([i.amount_due for i in invoices if i.status != "void"], currency)
-            self._upsert(sa.INVOICE_STATUS.value_set(worst), sa.INVOICE_AMOUNT.value_set(invoiced.amount))
+            updates = [sa.INVOICE_STATUS.value_set(worst), sa.INVOICE_AMOUNT.value_set(invoiced.amount)]
+            if self._money_view():  # one upsert: total in major units, currency, issued and due dates, payout
+                updates += money_attributes(self.s, self.policy.invoice_days_until_due)
+            self._upsert(*updates)
+        elif self.s.payouts and self._money_view():
+            self._upsert(*money_attributes(self.s, self.policy.invoice_days_until_due))
+        self._sync_waiting()  # a manual payout to record waits on finance
         workflow.set_current_details(self._details())
 
     def _money_figures(self) -> MoneyFigures:

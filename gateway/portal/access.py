@@ -19,12 +19,13 @@ from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from casefac.activity_io import PortalAction
+from casefac.i18n import format_day
 from casefac.ids import case_workflow_id
 from casefac.links import LinkExpired, LinkInvalid, LinkSigner, VerifiedLink
 from casefac.parties import Actor, Role
 from casefac.status import CaseStatus
-from gateway.portal.catalog import LANGS, Lang, default_language
-from gateway.portal.pending import link_state, party_matches
+from gateway.portal.catalog import LANGS, Lang, default_language, translator
+from gateway.portal.pending import LinkState, link_state, party_matches
 from gateway.portal.render import page
 from gateway.signals import Gateway
 
@@ -50,6 +51,8 @@ class Visit:
     lang: Lang
     client: Client
     gw: Gateway
+    #: ``open`` (the action can be taken) or ``signed`` (the contract is signed: shown read-only).
+    state: LinkState = "open"
 
     @property
     def action(self) -> PortalAction:
@@ -74,11 +77,9 @@ class Visit:
 
     def common(self) -> dict[str, Any]:
         """Template values every page of a visit uses."""
-        french = self.action.role is Role.ADVOCATE and self.status.advocate_language == "fr" and self.lang == "en"
         return {"case_id": self.action.case_id, "staff_email": self.staff_email, "path": self.path,
                 "role": self.action.role.value,
-                "lang_links": {other: f"{self.path}?lang={other}" for other in LANGS if other != self.lang},
-                "notice": "notice.french" if french else None}
+                "lang_links": {other: f"{self.path}?lang={other}" for other in LANGS if other != self.lang}}
 
 
 def signer_from_settings(gw: Gateway) -> LinkSigner:
@@ -87,19 +88,17 @@ def signer_from_settings(gw: Gateway) -> LinkSigner:
 
 
 def requested_language(request: Request, form_lang: str | None = None) -> Lang | None:
-    """An explicit ``?lang=`` (or hidden form field) wins; the party may switch between es and en."""
+    """An explicit ``?lang=`` (or hidden form field) wins; the party may switch between es, en and fr."""
     value = form_lang or request.query_params.get("lang")
     return value if value in LANGS else None  # type: ignore[return-value]
 
 
 def browser_language(request: Request) -> Lang | None:
-    """For refusals before we know who is asking: the browser's first es/en preference, if any."""
+    """For refusals before we know who is asking: the browser's first es/en/fr preference, if any."""
     for part in request.headers.get("accept-language", "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("es"):
-            return "es"
-        if tag.startswith("en") or tag.startswith("fr"):
-            return "en"
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGS:
+            return tag  # type: ignore[return-value]
     return None
 
 
@@ -124,9 +123,10 @@ async def open_visit(gw: Gateway, signer: LinkSigner, request: Request, token: s
         raise Refused(refusal(gw, asked or _status_language(link.action, status), "gone"))
     lang = asked or _status_language(link.action, status)
     state = link_state(link.action, status)
-    if require_open and state != "open":
+    if require_open and state not in ("open", "signed"):
         raise Refused(refusal(gw, lang, state, action=link.action.action, case_id=link.action.case_id))
-    return Visit(request=request, token=token, link=link, status=status, lang=lang, client=client, gw=gw)
+    return Visit(request=request, token=token, link=link, status=status, lang=lang, client=client, gw=gw,
+                 state=state)
 
 
 async def load_status(gw: Gateway, action: PortalAction, lang: Lang | None) -> tuple[Client, CaseStatus]:
@@ -168,12 +168,23 @@ def _status_language(action: PortalAction, status: CaseStatus) -> Lang:
     return "en"
 
 
+#: Why a link cannot be used; each has a title and a body in the catalog (``refused.<reason>.*``).
+REFUSALS = ("invalid", "expired", "done", "early", "gone", "cancelled", "not_your_turn", "signed_already")
+
+
 def refusal(gw: Gateway, lang: Lang | None, reason: str, *, expired_at: datetime | None = None,
             action: str | None = None, case_id: str | None = None) -> Response:
-    """The 403 page: why the link cannot be used and what to do. ``lang=None`` shows Spanish and English."""
-    langs: list[Lang] = [lang] if lang else ["es", "en"]
+    """The 403 page: why the link cannot be used and what to do, with JiM's address.
+
+    ``lang=None`` (nobody known yet) shows Spanish, English and French, each section in its own ``lang``.
+    """
+    if reason not in REFUSALS:
+        raise ValueError(f"unknown refusal {reason!r}")
+    langs: list[Lang] = [lang] if lang else ["es", "en", "fr"]
     return page("refused.html", langs[0], status_code=403, langs=langs, reason=reason, expired_at=expired_at,
-                action=action, case_id=case_id, staff_email=gw.settings.sendgrid.staff_email)
+                action=action, case_id=case_id, staff_email=gw.settings.sendgrid.staff_email,
+                ts={code: translator(code) for code in langs},
+                days={code: format_day(expired_at, code) if expired_at else "" for code in langs})
 
 
 def unavailable(gw: Gateway, lang: Lang) -> Response:

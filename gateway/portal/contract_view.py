@@ -28,20 +28,22 @@ class Change:
 
 
 def changes(before: ContractTerms, after: ContractTerms, fmt: dict[str, Callable[..., str]],
-            service_label: Callable[[str], str]) -> list[Change]:
-    """Every field that differs, in the order the contract shows them."""
+            service_label: Callable[[str], str], localize: Callable[[str], str] = str) -> list[Change]:
+    """Every field that differs, in the order the contract shows them (system text in the reader's
+    language through ``localize``; what people wrote as written)."""
     out: list[Change] = []
 
     def add(label: str, old: str, new: str, suffix: str = "") -> None:
         if old != new:
             out.append(Change(label, old, new, suffix))
 
-    add("contract.scope", before.scope, after.scope)
+    add("contract.scope", localize(before.scope), localize(after.scope))
     old_tasks = {t.id: t for t in before.tasks}
     new_tasks = {t.id: t for t in after.tasks}
     for task_id in sorted(old_tasks.keys() | new_tasks.keys(), key=lambda i: int(i[1:])):
         old, new = old_tasks.get(task_id), new_tasks.get(task_id)
-        add("contract.task", _task(old, fmt, service_label), _task(new, fmt, service_label), task_id)
+        add("contract.task", _task(old, fmt, service_label, localize), _task(new, fmt, service_label, localize),
+            task_id)
     add("contract.hourly_rate", fmt["money"](before.hourly_rate), fmt["money"](after.hourly_rate))
     add("contract.expense_cap", fmt["money"](before.expense_cap), fmt["money"](after.expense_cap))
     add("contract.hours_cap", str(before.hours_cap or ""), str(after.hours_cap or ""))
@@ -50,11 +52,12 @@ def changes(before: ContractTerms, after: ContractTerms, fmt: dict[str, Callable
     return out
 
 
-def _task(task: TaskSpec | None, fmt: dict[str, Callable[..., str]], service_label: Callable[[str], str]) -> str:
+def _task(task: TaskSpec | None, fmt: dict[str, Callable[..., str]], service_label: Callable[[str], str],
+          localize: Callable[[str], str]) -> str:
     if task is None:
         return ""
     due = f" ({fmt['day'](task.due)})" if task.due else ""
-    return f"{service_label(task.service.value)}: {task.description}{due}"
+    return f"{service_label(task.service.value)}: {localize(task.description)}{due}"
 
 
 def edited_terms(form: FormData, current: ContractTerms) -> ContractTerms:

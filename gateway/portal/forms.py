@@ -4,7 +4,7 @@ Amounts become integer minor units through ``Decimal`` (never float). People wri
 ``1.234,50`` or ``1,234.50`` depending on habit and keyboard, so both separators are understood: with
 both present the last one is the decimal separator; a lone comma followed by one or two digits is too.
 Dates arrive as ISO from ``<input type=date>``; browsers without it let people type ``dd/mm/aaaa``
-(Spanish) or ``mm/dd/yyyy`` (English).
+(Spanish, French) or ``mm/dd/yyyy`` (English).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def parse_amount(raw: str, currency: str) -> int:
 
 
 def parse_day(raw: str, lang: str) -> date:
-    """ISO ``2026-05-01``, or ``01/05/2026`` (es) / ``05/01/2026`` (en)."""
+    """ISO ``2026-05-01``, or ``01/05/2026`` (es, fr) / ``05/01/2026`` (en)."""
     value = raw.strip()
     if not value:
         raise FieldError("error.required")
@@ -96,7 +96,7 @@ def parse_day(raw: str, lang: str) -> date:
     match = _SLASHED.match(value)
     if match:
         a, b, year = (int(g) for g in match.groups())
-        day, month = (a, b) if lang == "es" else (b, a)
+        day, month = (a, b) if lang in ("es", "fr") else (b, a)
         try:
             return date(year, month, day)
         except ValueError:

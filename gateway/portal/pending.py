@@ -3,7 +3,9 @@
 This is the links' one-shot semantics without a store of used tokens: once the case shows the action as
 done (the offer answered, the evaluation in, the signature recorded), every link for it shows the friendly
 "already done" page. Links for repeatable actions (task updates, contract review, reports) stay usable
-for as long as the case is in the stage that accepts them.
+for as long as the case is in the stage that accepts them. Two later states are never dead ends: once
+everyone has signed, a party's contract links show the signed contract read-only; once the case is
+cancelled, every link says so (with JiM's address) instead of "already done".
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ FIRST_STAGE = {"respond_assignment": CaseStage.REVIEW, "review_contract": CaseSt
                "sign_contract": CaseStage.AGREEMENT, "sign_agreement": CaseStage.AGREEMENT,
                "update_task": CaseStage.ASSIGNMENT, "submit_report": CaseStage.ASSIGNMENT,
                "report_outcome": CaseStage.ASSIGNMENT, "evaluate": CaseStage.EVALUATION}
-LinkState = Literal["open", "done", "early"]
+LinkState = Literal["open", "done", "early", "cancelled", "signed"]
+#: Links that, once everyone has signed, open the signed contract read-only instead of "already done".
+CONTRACT_LINKS = ("review_contract", "sign_contract")
 
 
 def party_matches(action: PortalAction, status: CaseStatus) -> bool:
@@ -77,10 +81,22 @@ def signer_turn(role: Role, status: CaseStatus) -> bool:
     return all(rid in envelope.signed for rid in CONTRACT_SIGNERS.values() if int(rid) < mine)
 
 
+def contract_signed(status: CaseStatus) -> bool:
+    envelope = status.envelope
+    return (status.contract is not None and envelope is not None and envelope.status == "completed"
+            and envelope.revision == status.contract.number)
+
+
 def link_state(action: PortalAction, status: CaseStatus) -> LinkState:
-    """``open``, ``done`` (one-shot: already answered, or the case moved past it) or ``early`` (not yet)."""
+    """``open``; ``signed`` (a contract link after everyone signed: the contract, read-only);
+    ``cancelled`` (the case was cancelled: every link says so); ``done`` (one-shot: already answered,
+    or the case moved past it) or ``early`` (not yet)."""
+    if status.stage is CaseStage.CANCELLED:
+        return "cancelled"
     if still_open(action, status):
         return "open"
+    if action.action in CONTRACT_LINKS and contract_signed(status):
+        return "signed"
     if status.stage.terminal:
         return "done"
     first = FIRST_STAGE.get(action.action, CaseStage.REVIEW)

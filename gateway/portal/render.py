@@ -15,11 +15,13 @@ from typing import Any
 
 from babel import Locale
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
-from casefac.mail_render import LOCALES, format_day, format_money, format_number
+from casefac.contract_draft import system_text
+from casefac.i18n import LOCALES, NATIVE_NAMES, decimal_mark, format_day, format_money, format_number
 from casefac.money import Money
-from gateway.portal.catalog import Lang, translate, translator
+from gateway.portal.catalog import Lang, problems, translate, translator
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -56,7 +58,19 @@ def formatters(lang: Lang) -> dict[str, Callable[..., str]]:
     def number(value: int | Decimal | str) -> str:
         return format_number(Decimal(value), lang)
 
-    return {"day": day, "money": money, "minor": minor, "number": number}
+    def decimal(example: str) -> str:
+        """``1.5`` written with the page language's decimal mark (``1,5`` in French)."""
+        return example.replace(".", decimal_mark(lang))
+
+    return {"day": day, "money": money, "minor": minor, "number": number, "decimal": decimal}
+
+
+def mailto(address: str | None) -> Markup:
+    """A tappable ``mailto:`` link for an address shown on a page."""
+    if not address:
+        return Markup("")
+    safe = escape(address)
+    return Markup(f'<a href="mailto:{safe}">{safe}</a>')
 
 
 def country_name(code: str, lang: Lang) -> str:
@@ -66,8 +80,12 @@ def country_name(code: str, lang: Lang) -> str:
 
 def page(template: str, lang: Lang, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render ``template`` in ``lang``; ``context`` must give everything the template names."""
-    values: dict[str, Any] = {"lang": lang, "t": translator(lang), "tr": translate, "case_id": None,
-                              "lang_links": {}, "notice": None, "country_name": lambda code: country_name(code, lang),
+    values: dict[str, Any] = {"lang": lang, "t": translator(lang), "case_id": None, "lang_links": {},
+                              "native_names": NATIVE_NAMES, "mailto": mailto, "focus": None, "errors": {},
+                              "problems": lambda count: problems(lang, count),
+                              "country_name": lambda code: country_name(code, lang),
+                              "system_text": lambda text: system_text(text, lang),
+                              "tr_service": lambda code: translate(lang, f"service.{code}"),
                               **formatters(lang), **context}
     html = environment().get_template(template).render(values)
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)

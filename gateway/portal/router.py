@@ -1,6 +1,7 @@
 """The portal's three routes: show a link's page, take its form, and DocuSign's return.
 
-``GET /p/{token}`` renders the action's page; ``POST /p/{token}`` handles its form (the same URL, so the
+``GET /p/{token}`` renders the action's page (for a contract link after everyone signed, the signed
+contract, read-only); ``POST /p/{token}`` handles its form (the same URL, so the
 capability never travels in a form field); ``GET /p/{token}/signed`` is the DocuSign ``returnUrl``.
 """
 
@@ -14,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from gateway.portal.access import Refused, open_visit, refusal, requested_language, signer_from_settings
 from gateway.portal.pages import registry
+from gateway.portal.pages.contract import signed_contract
 from gateway.portal.pages.sign import signed
 from gateway.signals import Gateway
 
@@ -32,6 +34,8 @@ def portal_routes(gw: Gateway) -> list[BaseRoute]:
         token = request.path_params["token"]
         try:
             visit = await open_visit(gw, signer, request, token)
+            if visit.state == "signed":
+                return await signed_contract(visit)
             return await pages[visit.action.action].show(visit)
         except Refused as refused:
             return refused.response
@@ -45,6 +49,8 @@ def portal_routes(gw: Gateway) -> list[BaseRoute]:
         lang = form.get("lang")
         try:
             visit = await open_visit(gw, signer, request, token, form_lang=lang if isinstance(lang, str) else None)
+            if visit.state == "signed":  # read-only: nothing to post once everyone signed
+                return refusal(gw, visit.lang, "signed_already", case_id=visit.action.case_id)
             return await pages[visit.action.action].post(visit, form)
         except Refused as refused:
             return refused.response

@@ -18,6 +18,7 @@ from temporalio.service import RPCError
 
 from casefac.messages import Receipt
 from gateway.portal.access import Refused, Visit, unavailable
+from gateway.portal.catalog import translate
 from gateway.portal.rules_text import localize_rule
 
 log = logging.getLogger(__name__)
@@ -68,11 +69,21 @@ def loc_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def validation_errors(exc: ValidationError, prefix: str = "") -> dict[str, str]:
-    """pydantic's errors keyed by field path; the form layer checks first, so these are a safety net."""
+#: pydantic error types a person can cause by leaving a field empty: said in their language.
+_REQUIRED = {"missing", "string_too_short", "too_short"}
+
+
+def validation_errors(exc: ValidationError, prefix: str = "", lang: str | None = None) -> dict[str, str]:
+    """pydantic's errors keyed by field path; the form layer checks first, so these are a safety net.
+
+    With ``lang``, an emptied required field reads "This is required." in that language.
+    """
     errors: dict[str, str] = {}
     for err in exc.errors():
         path = loc_path(tuple(err["loc"]))
         key = f"{prefix}.{path}" if prefix and path else (prefix or path)
-        errors.setdefault(key, str(err["msg"]).removeprefix("Value error, "))
+        if lang and err["type"] in _REQUIRED:
+            errors.setdefault(key, translate(lang, "error.required"))
+        else:
+            errors.setdefault(key, str(err["msg"]).removeprefix("Value error, "))
     return errors

@@ -14,9 +14,11 @@ import typer
 from rich.markup import escape
 
 from starters.cli_runtime import actor, connect, console, fail, load_settings, run
+from starters.parsing import case_id as parse_case_id
 from starters.record_access import open_records
 
-CaseArg = Annotated[str, typer.Argument(help="Case id, e.g. JIM-2026-0042.", show_default=False)]
+CaseArg = Annotated[str, typer.Argument(help="Case id, e.g. JIM-2026-0042 (any case).", show_default=False,
+                                               callback=parse_case_id)]
 
 
 def register(app: typer.Typer) -> None:

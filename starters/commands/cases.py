@@ -18,6 +18,7 @@ from rich.markup import escape
 from casefac.eligibility import CaseNeeds, Exclusion, exclusion
 from casefac.messages import Receipt
 from casefac.parties import Role
+from casefac.report import Adjustment
 from casefac.settings import Settings
 from casefac.status import CaseStatus
 from records.vocabulary import problem_code_error
@@ -26,11 +27,13 @@ from starters.case_form import build_request, read_case_file
 from starters.cases import open_case, read_status
 from starters.cli_runtime import actor, connect, console, fail, load_settings, run, validation_failed
 from starters.parsing import InputError, parse_adjustment, parse_money, parse_rate
+from starters.parsing import case_id as parse_case_id
 from starters.record_access import id_taken
 
 StaffOpt = Annotated[str | None, typer.Option("--as", envvar="CASEFAC_STAFF_ID", show_envvar=True,
                                               help="Your staff id, e.g. coord.ana (recorded as the actor).")]
-CaseArg = Annotated[str, typer.Argument(help="Case id, e.g. JIM-2026-0042.", show_default=False)]
+CaseArg = Annotated[str, typer.Argument(help="Case id, e.g. JIM-2026-0042 (any case).", show_default=False,
+                                        callback=parse_case_id)]
 OverrideOpt = Annotated[str | None, typer.Option(help="Why you offer the case to a Defender who is away or at "
                                                  "capacity (recorded with the offer).")]
 
@@ -222,7 +225,8 @@ def register(app: typer.Typer) -> None:
                                                        "GTQ:USD=0.13 (repeat).")] = None,
         adjust: Annotated[list[str] | None, typer.Option(help="Invoice adjustment 'description=-10.00' "
                                                          "(repeat; negative is a discount).")] = None,
-        currency: Annotated[str, typer.Option(help="Invoice currency of --adjust amounts.")] = "USD",
+        currency: Annotated[str | None, typer.Option(help="Currency of --adjust amounts (default: the case's "
+                                                     "billing currency, USD or CAD).")] = None,
         request_changes: Annotated[bool, typer.Option("--request-changes", help="Send the report back.")] = False,
         reason: Annotated[list[str] | None, typer.Option(help="What must change (repeat).")] = None,
         staff: StaffOpt = None,
@@ -231,6 +235,7 @@ def register(app: typer.Typer) -> None:
         settings = load_settings()
         who = actor(staff)
         reasons = [r for r in (reason or []) if r.strip()]
+        adjustments: list[Adjustment] = []
         if request_changes and not reasons:
             fail("--request-changes needs at least one --reason", 2)
         if reasons and not request_changes:
@@ -239,12 +244,18 @@ def register(app: typer.Typer) -> None:
             fail("--rate and --adjust go with an approval, not with --request-changes", 2)
         try:
             rates = [parse_rate(r) for r in rate or []]
-            adjustments = [parse_adjustment(a, currency) for a in adjust or []]
+            if currency:
+                adjustments = [parse_adjustment(a, currency) for a in adjust or []]
         except InputError as exc:
             _input_error(exc)
 
         async def go() -> Receipt:
-            return await staff_actions.review_report(await connect(settings), case_id, who, report_number=report,
+            client = await connect(settings)
+            nonlocal adjustments
+            if adjust and not currency:  # a CAD case's "-10.00" is CAD 10.00: the case says which
+                billing = (await read_status(client, case_id)).billing_currency
+                adjustments = [parse_adjustment(a, billing) for a in adjust]
+            return await staff_actions.review_report(client, case_id, who, report_number=report,
                                                      rates=rates, adjustments=adjustments, change_reasons=reasons)
 
         _done(run(settings, go()))

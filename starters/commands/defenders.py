@@ -194,7 +194,11 @@ def _csv_defenders(text: str) -> list[Defender]:
 
 # ------------------------------------------------------------------------------------------ output
 def words(service: Service | str) -> str:
-    return str(service.value if isinstance(service, Service) else service).replace("_", " ")
+    """A service as staff say it ("Locate the client"), from the labels the portal and emails use."""
+    from casefac.labels import SERVICES
+
+    code = str(service.value if isinstance(service, Service) else service)
+    return SERVICES.get(code, code.replace("_", " "))
 
 
 def roster_table(defenders: list[Defender], title: str, width: int = 80) -> Table:

@@ -10,6 +10,7 @@ import typer
 from temporalio.service import RPCError, RPCStatusCode
 
 from starters.cli_runtime import connect, console, fail, load_settings, run
+from starters.parsing import case_id as parse_case_id
 from starters.record_access import existing_records
 
 if TYPE_CHECKING:
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     @app.command()
     def ledes(
-        case_id: Annotated[str, typer.Argument(help="Case id, e.g. JIM-2026-0042.", show_default=False)],
+        case_id: Annotated[str, typer.Argument(help="Case id, e.g. JIM-2026-0042 (any case).", show_default=False,
+                                               callback=parse_case_id)],
         report: Annotated[int, typer.Option(min=1, help="Report number (see `casefac status`).")] = 1,
         output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: "
                                                     "<CASE-ID>-report-<N>.ledes.txt).")] = None,

@@ -8,12 +8,14 @@ from typing import Annotated
 import typer
 
 from starters.cli_runtime import connect, console, load_settings, run
+from starters.parsing import case_id as parse_case_id
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def suggest(
-        case_id: Annotated[str, typer.Argument(help="Case id, e.g. JIM-2026-0042.", show_default=False)],
+        case_id: Annotated[str, typer.Argument(help="Case id, e.g. JIM-2026-0042 (any case).", show_default=False,
+                                               callback=parse_case_id)],
         top: Annotated[int | None, typer.Option(min=1, help="Show only the best N.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:

@@ -7,12 +7,10 @@ query, or ``--closed`` from the record).
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Annotated
 
 import typer
 from rich import box
-from rich.markup import escape
 from rich.table import Table
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -22,6 +20,7 @@ from starters.cases import read_status
 from starters.cli_runtime import connect, console, fail, load_settings, run
 from starters.listing import INVOICE_STATUSES, CaseRow, build_query, list_cases
 from starters.parsing import InputError
+from starters.parsing import case_id as parse_case_id
 from starters.record_access import existing_records, open_records
 from starters.render import record_view, stage_text, status_view
 
@@ -31,7 +30,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output."
 def register(app: typer.Typer) -> None:
     @app.command()
     def status(
-        case_id: Annotated[str, typer.Argument(help="Case id, e.g. JIM-2026-0042.", show_default=False)],
+        case_id: Annotated[str, typer.Argument(help="Case id, e.g. JIM-2026-0042 (any case).", show_default=False,
+                                               callback=parse_case_id)],
         as_json: JsonOpt = False,
     ) -> None:
         """Where a case stands: stage, who it waits on for what since when, money, timeline."""
@@ -60,7 +60,12 @@ def register(app: typer.Typer) -> None:
         country: Annotated[str | None, typer.Option(help="MX, GT, SV, HN, NI")] = None,
         defender: Annotated[str | None, typer.Option(help="Defender id")] = None,
         advocate: Annotated[str | None, typer.Option(help="Advocate id")] = None,
+        advocate_org: Annotated[str | None, typer.Option("--advocate-org", help="Advocate organisation (part of "
+                                                         "its name, any case; from the case record)")] = None,
+        waiting_on: Annotated[str | None, typer.Option("--waiting-on", help="staff, advocate, defender, finance "
+                                                       "or provider")] = None,
         invoice_status: Annotated[str | None, typer.Option(help=", ".join(INVOICE_STATUSES))] = None,
+        payout_status: Annotated[str | None, typer.Option(help="pending or paid")] = None,
         needs_attention: Annotated[bool, typer.Option("--needs-attention", help="Only cases waiting on a "
                                                       "fix and retry.")] = False,
         closed: Annotated[bool, typer.Option("--closed", help="Finished cases from the case record, newest "
@@ -68,37 +73,71 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
         as_json: JsonOpt = False,
     ) -> None:
-        """Cases by stage, country, Defender, invoice status or attention (search attributes)."""
+        """Cases by stage, country, Defender, Advocate (or organisation), whom they wait on, invoice or payout status.
+
+        Oldest wait first. The query is shown with --json (scripts and the Temporal UI take it as it is).
+        """
         settings = load_settings()
         if closed:
             _list_closed(settings, stage=stage, country=country, limit=limit, as_json=as_json)
             return
+        advocates = None
+        if advocate_org:
+            from starters.record_access import advocates_of
+
+            found = advocates_of(settings, advocate_org)
+            if not found:
+                fail(f"no Advocate organisation in the case record matches {advocate_org!r}")
+            advocates = sorted(found)
         try:
             query = build_query(stage=stage, country=country, defender=defender, advocate=advocate,
-                                invoice_status=invoice_status, needs_attention=needs_attention)
+                                invoice_status=invoice_status, needs_attention=needs_attention,
+                                waiting_on=waiting_on, payout_status=payout_status, advocates=advocates)
         except InputError as exc:
             fail(str(exc), 2)
 
         async def go() -> list[CaseRow]:
             return await list_cases(await connect(settings), query, limit)
 
-        rows = run(settings, go())
+        rows = sorted(run(settings, go()), key=_oldest_wait_first)
         if as_json:
             console.print_json(json.dumps({"query": query, "cases": [r.as_json() for r in rows]}))
             return
-        table = Table(title=f"{len(rows)} case(s)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                      collapse_padding=True)
-        for column in ("case", "stage", "ctry", "defender", "advocate", "invoice", "amount", "attn", "started UTC"):
-            table.add_column(column, justify="right" if column == "amount" else "left", no_wrap=True)
-        for r in rows:
-            # InvoiceAmount is minor units of the invoice's currency (USD or CAD), which it does not name.
-            amount = f"{Decimal(r.invoice_amount).scaleb(-2):,.2f}" if r.invoice_amount is not None else ""
-            table.add_row(r.case_id, stage_text(r.stage or "?"), r.country or "", r.defender_id or "",
-                          r.advocate_id or "", r.invoice_status or "", amount,
-                          "[red]yes[/]" if r.needs_attention else "",
-                          r.started.strftime("%m-%d %H:%M") if r.started else "")
-        console.print(table)
-        console.print(f"[dim]{escape(query)}[/]")
+        console.print(cases_table(rows))
+
+
+def _oldest_wait_first(r: CaseRow) -> tuple[int, float]:
+    if r.waiting_on and r.waiting_since:
+        return (0, r.waiting_since.timestamp())
+    return (1, -(r.started.timestamp() if r.started else 0))
+
+
+def cases_table(rows: list[CaseRow]) -> Table:
+    """Readable in 80 columns: ids and stages never wrap (each cell stacks its lines instead); the started
+    date sits under the case id; amounts carry their currency."""
+    table = Table(title=f"{len(rows)} case(s)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
+    table.add_column("case · started", no_wrap=True)
+    table.add_column("ctry", no_wrap=True)
+    table.add_column("stage", no_wrap=True)
+    table.add_column("defender · advocate", no_wrap=True)
+    table.add_column("waiting on · since", ratio=1)
+    table.add_column("money", ratio=1)
+    for r in rows:
+        waiting = ""
+        if r.waiting_on:
+            waiting = ", ".join(r.waiting_on) + (f" since {r.waiting_since:%Y-%m-%d}" if r.waiting_since else "")
+        money = []
+        if r.needs_attention:
+            money.append("[red]needs attention[/]")
+        if r.invoice_status:
+            money.append(f"invoice {r.invoice_status.replace('_', ' ')} {r.amount}".rstrip())
+        if r.payout_status:
+            money.append(f"payout {r.payout_status}")
+        started = f"\n[dim]{r.started:%Y-%m-%d}[/]" if r.started else ""
+        table.add_row(r.case_id + started, r.country or "", stage_text(r.stage or "?"),
+                      f"{r.defender_id or '—'}\n{r.advocate_id or ''}", waiting, "\n".join(money))
+    return table
 
 
 def _status_from_record(settings: Settings, case_id: str, as_json: bool) -> None:

@@ -90,6 +90,8 @@ class LocalStack:
         env = await self._preflight()
         client = await self._start_temporal(env)
         await self._start_services(env, client)
+        if self.record:  # the stack people keep running; a demo's or a test's private stack sends no digests
+            await self._apply_schedules()
         if self.record:
             running.write(self.plan.data_dir, running.RunningStack(pid=os.getpid(), env=env, urls=self.urls()))
 
@@ -151,6 +153,20 @@ class LocalStack:
         with self.console.status(f"starting {', '.join(w[0] for w in waits)}…", spinner="dots"):
             await asyncio.gather(*(ready(*w) for w in waits))
 
+    async def _apply_schedules(self) -> None:
+        """The digests' schedules (``starters.schedules``): readers from ``<data dir>/digests.yaml`` if there
+        is one, else the shared addresses in settings. Applying again updates them; nothing doubles. Through
+        the encrypting converter: the readers' addresses are in the schedule's workflow input."""
+        from casefac.temporal_client import connect_client
+        from starters.schedules import apply, default_recipients, read_recipients
+
+        client = await connect_client(self.settings, identity="casefac-up")
+
+        readers_file = self.plan.data_dir / "digests.yaml"
+        readers = read_recipients(readers_file) if readers_file.exists() else default_recipients(self.settings)
+        for schedule_id, what in await apply(client, readers):
+            self._say(f"schedule {schedule_id}: {what}")
+
     async def stop(self) -> None:
         """Worker first, Temporal last; each gets SIGINT, then SIGTERM, then SIGKILL."""
         if self.record:
@@ -200,6 +216,18 @@ class LocalStack:
         width = max(len(name) for name in self.urls())
         for name, url in self.urls().items():
             self.console.print(f"  [bold]{name:<{width}}[/]  {url}", soft_wrap=True)
+        self.print_finance_views()
+
+    def print_finance_views(self) -> None:
+        """Finance's saved views as ready links (README "For finance"): open one, then "Save as view"."""
+        from starters.finance_views import link, views
+
+        self.console.print("  [bold]For finance[/] (Temporal UI views; open, then save as a view):")
+        found = views(datetime.now(UTC).date())
+        width = max(len(name) for name in found)
+        for name, query in found.items():
+            self.console.print(f"    {name:<{width}}  {link(self.plan.ui_url, self.plan.namespace, query)}",
+                               soft_wrap=True)
 
     # -- internals --------------------------------------------------------------------------------
     def _temporal_argv(self, binary: str) -> list[str]:

@@ -90,7 +90,7 @@ async def test_contract_envelope_three_embedded_signers(esign: EsignActivities, 
     html = base64.b64decode(envelope["documents"][0]["documentBase64"]).decode()
     assert envelope["documents"][0]["fileExtension"] == "html"
     for text in ("JIM-2026-0042", "/sig1/", "/sig2/", "/sig3/", "/date3/", "Contrato de Facilitación",
-                 "USD 45.00", "Localización del cliente"):
+                 "USD 45.00", "Localizar al cliente"):
         assert text in html
 
 
@@ -190,8 +190,8 @@ async def test_errors_are_mapped(esign: EsignActivities, sandbox: RunningSandbox
     assert caught.value.type == error_type
     assert caught.value.non_retryable is not retryable
     assert f"HTTP {status}" in caught.value.message
-    if status == 429:
-        assert caught.value.next_retry_delay is not None and caught.value.next_retry_delay.total_seconds() == 1
+    if status == 429:  # Retry-After: 1 and X-RateLimit-Reset within the next 2 s: the later one wins
+        assert caught.value.next_retry_delay is not None and 0 < caught.value.next_retry_delay.total_seconds() <= 2
     # the retry Temporal would make succeeds, and still creates only one envelope
     await run(esign.send_contract_envelope, contract_request())
     assert len(envelopes(sandbox)) == 1

@@ -69,7 +69,7 @@ async def test_defender_mail_in_spanish_with_signed_link(mail: MailActivities, s
     assert receipt == MailReceipt(message_id=sent["id"])
     assert sent["to"] == ["lucia@defensores.example.org"]
     assert sent["subject"] == "Un caso nuevo para usted: JIM-2026-0042"
-    assert sent["custom_args"] == {"case_id": "JIM-2026-0042", "kind": "assignment_offer",
+    assert sent["custom_args"] == {"case_id": "JIM-2026-0042", "kind": "assignment_offer", "role": "defender",
                                    "idempotency_key": "case-JIM-2026-0042:mail:offer:DEF-MX-001"}
     assert sent["categories"] == ["assignment_offer"]
     request = sent["request"]
@@ -117,7 +117,7 @@ async def test_staff_and_finance_resolve_to_jim_addresses_in_english(
     assert "StripeRejected" in content(sent, "text/plain")
 
 
-async def test_french_advocate_falls_back_to_english(mail: MailActivities, sandbox: RunningSandbox) -> None:
+async def test_french_advocate_reads_french(mail: MailActivities, sandbox: RunningSandbox) -> None:
     request = SendMail(idempotency_key="k-fr", kind=MailKind.INVOICE_SENT, case_id="JIM-2026-0042",
                        to=MailTo(role=Role.ADVOCATE, party_id="ADV-0002", email="avocate@cabinet.example.ca",
                                  name="Camille", language="fr"),
@@ -126,10 +126,10 @@ async def test_french_advocate_falls_back_to_english(mail: MailActivities, sandb
     await run(mail.send_mail, request)
 
     [sent] = outbox(sandbox)
-    assert sent["subject"] == "Invoice for case JIM-2026-0042: CAD 1,230.00"
+    assert sent["subject"] == "Facture du dossier JIM-2026-0042 : CAD 1\u00a0230,00"  # fr_CA amounts
     html = content(sent, "text/html")
-    assert "Dear Camille," in html and 'href="https://invoice.example.test/i/1?x=1&amp;y=2"' in html
-    assert "April 30, 2026" in content(sent, "text/plain")
+    assert "Bonjour Camille," in html and 'href="https://invoice.example.test/i/1?x=1&amp;y=2"' in html
+    assert "30 avril 2026" in content(sent, "text/plain")
 
 
 async def test_attachments_are_sent_base64(sendgrid_settings: SendGridSettings, signer: LinkSigner,

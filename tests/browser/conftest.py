@@ -88,3 +88,24 @@ async def shot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+#: axe-core, vendored from the npm package (tests/browser/vendor, with its MPL-2.0 licence): never fetched.
+AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+#: WCAG 2.0 and 2.1, levels A and AA.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+async def axe_violations(page: Any) -> list[str]:
+    """axe-core's WCAG 2.1 AA violations on the page as it is now, one line each (rule: first target).
+
+    Injected through the DevTools protocol (``page.evaluate``), which the pages' strict CSP does not cover,
+    so the pages are audited exactly as served.
+    """
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    return await page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return result.violations.map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).slice(0, 3)}`);
+        }""", AXE_TAGS)

@@ -1,23 +1,34 @@
-"""People on phones: a Spanish-speaking Defender and an English-speaking Advocate in headless Chromium.
+"""People on phones: a Spanish-speaking Defender, English- and French-speaking Advocates in headless Chromium.
 
-Every page is screenshotted to ``test-artifacts/screenshots/`` (390x844) for a human look.
+Every page type and error state is audited with axe-core (WCAG 2.1 AA) in es, en and fr; focus after a
+refused submit or an added line is checked with the keyboard; pages are screenshotted to
+``test-artifacts/screenshots/`` (390x844) for a human look.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import contextlib
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from activities.documents_html import render_contract
 from casefac.case import CaseStage
 from casefac.messages import ApproveContract, Update
 from casefac.parties import Role
 from casefac.report import ReportKind
 from casefac.settings import Settings
-from tests.browser.conftest import shot
-from tests.portal.stack import link
-from tests.workflow.harness import STAFF, Harness
+from gateway.portal.render import page as render_page
+from starters.cases import open_case
+from tests.browser.conftest import PHONE, axe_violations, shot
+from tests.portal.stack import STAFF_EMAIL, ServedGateway, link
+from tests.workflow.harness import STAFF, Case, Harness
+
+
+def unavailable_page(lang: str, staff_email: str) -> Any:
+    """The 503 page as the portal serves it when Temporal cannot be reached (rendered here, no outage)."""
+    return render_page("unavailable.html", lang, status_code=503, staff_email=staff_email)  # type: ignore[arg-type]
 
 pytestmark = pytest.mark.browser
 
@@ -137,3 +148,219 @@ async def test_advocate_evaluates_and_reports_outcome_and_defender_evaluates_in_
     await phone.goto(link(settings, case, "evaluate"))  # used: the friendly "already done" page
     assert "Esto ya está hecho" in await _visible_text(phone)
     await shot(phone, "13-defender-link-used-es")
+
+
+# ---- every page type and error state, in es, en and fr: axe-core (WCAG 2.1 AA) and keyboard focus ----------
+
+LANGS = ("es", "en", "fr")
+
+
+async def _audit(page: Any, what: str, failures: list[str]) -> None:
+    failures.extend(f"{what}: {v}" for v in await axe_violations(page))
+
+
+async def _audit_get(page: Any, path: str, what: str, failures: list[str], *, status: int = 200) -> None:
+    for lang in LANGS:
+        sep = "&" if "?" in path else "?"
+        response = await page.goto(f"{path}{sep}lang={lang}")
+        assert response.status == status, (what, lang, response.status)
+        assert await page.get_attribute("html", "lang") == lang, (what, lang)
+        await _audit(page, f"{what} [{lang}]", failures)
+
+
+async def _refused_submit(page: Any, path: str, lang: str, button: str) -> None:
+    """Open the page in ``lang`` and submit it with the keyboard (focus the button, press Enter)."""
+    await page.goto(f"{path}?lang={lang}")
+    await page.focus(button)
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+
+
+async def _focus_on(page: Any, *ids: str) -> str:
+    """The focused element's id once it is one of ``ids`` (autofocus applies at the next rendering update,
+    so this waits for that condition, up to 3 s), else whatever has the focus."""
+    script = "ids => document.activeElement && ids.includes(document.activeElement.id)"
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # reported by the caller's assertion, with the actual id
+        await page.wait_for_function(script, arg=list(ids), timeout=3000)
+    return await page.evaluate("document.activeElement ? document.activeElement.id : ''")
+
+
+async def test_every_page_and_error_state_passes_axe_in_three_languages_and_focus_lands_on_the_error(
+        phone: Any, browser: Any, gateway: ServedGateway, harness: Harness, settings: Settings) -> None:
+    failures: list[str] = []
+
+    # the offer, and its refused decline (no reason)
+    offer = await harness.open()
+    await offer.assign("DEF-GT-001")
+    respond = link(settings, offer, "respond_assignment")
+    await _audit_get(phone, respond, "offer", failures)
+    await phone.goto(respond)
+    for _ in range(6):  # Tab to the first button: the keyboard focus ring is visible (3 px, dark, offset)
+        await phone.keyboard.press("Tab")
+        if await phone.evaluate("document.activeElement.tagName") == "BUTTON":
+            break
+    ring = await phone.evaluate("(() => { const s = getComputedStyle(document.activeElement); "
+                                "return [document.activeElement.tagName, s.outlineStyle, s.outlineWidth]; })()")
+    assert ring == ["BUTTON", "solid", "3px"], ring
+    for lang in LANGS:
+        await phone.goto(f"{respond}?lang={lang}")
+        await phone.fill('[name="reason"]', "")
+        await phone.focus('button[value="decline"]')
+        async with phone.expect_navigation():
+            await phone.keyboard.press("Enter")
+        assert await _focus_on(phone, "reason") == "reason", lang  # the refused field has the focus
+        assert await phone.get_attribute("#reason", "aria-invalid") == "true"
+        assert await phone.get_attribute("#reason", "aria-describedby") == "err-reason"
+        assert await phone.locator("#error-summary a[href='#reason']").count() == 1
+        await _audit(phone, f"offer refused [{lang}]", failures)
+        if lang == "fr":
+            await shot(phone, "fr-01-offer-refused")
+
+    # the contract under review, and a refused edit (scope emptied)
+    await offer.accept()
+    await offer.sign_advocate_agreement()
+    await offer.until(lambda s: s.contract is not None, "contract drafted")
+    review = link(settings, offer, "review_contract")
+    await _audit_get(phone, review, "contract", failures)
+    for lang in LANGS:
+        await phone.goto(f"{review}?lang={lang}")
+        await phone.fill('[name="terms.scope"]', "")
+        await phone.evaluate("document.querySelector('#scope').removeAttribute('required')")
+        await phone.click('button[value="edit"]')
+        assert await _focus_on(phone, "scope") == "scope", lang
+        await _audit(phone, f"contract refused [{lang}]", failures)
+        if lang == "fr":
+            await shot(phone, "fr-02-contract-refused")
+    await _audit_get(phone, link(settings, offer, "sign_contract"), "sign: not yet", failures, status=403)
+    await offer.complete_and_approve_contract()
+    await offer.until(lambda s: s.envelope is not None, "envelope sent")
+    await _audit_get(phone, link(settings, offer, "sign_contract", Role.ADVOCATE), "sign", failures)
+    for event in ("signing_complete", "decline", "ttl_expired"):
+        await _audit_get(phone, link(settings, offer, "sign_contract", Role.ADVOCATE) + f"/signed?event={event}",
+                         f"signed: {event}", failures)
+    await offer.sign_all()
+
+    # the assignment: tasks, report (empty, refused, a line added), the signed contract read-only, a receipt
+    tasks = link(settings, offer, "update_task")
+    await _audit_get(phone, tasks, "tasks", failures)
+    report = link(settings, offer, "submit_report")
+    await _audit_get(phone, report, "report", failures)
+    for lang in LANGS:
+        await _refused_submit(phone, report, lang, 'button[value="submit"]')
+        assert await phone.locator("#error-summary").count() == 1
+        summary = await phone.inner_text("#error-summary")
+        assert summary.split("\n")[0].endswith(":"), summary  # "There are N problems on this page:"
+        focused = await _focus_on(phone, "hours[0].date", "kind-interim", "error-summary")
+        assert focused in ("hours[0].date", "kind-interim", "error-summary"), (lang, focused)
+        await _audit(phone, f"report refused [{lang}]", failures)
+        if lang == "fr":
+            await shot(phone, "fr-03-report-refused")
+        await phone.click('button[value="add_expense"]')
+        # the new line has the focus
+        assert await _focus_on(phone, "expenses[0].date") == "expenses[0].date", lang
+        await _audit(phone, f"report line added [{lang}]", failures)
+    await _audit_get(phone, link(settings, offer, "review_contract", Role.ADVOCATE), "signed contract", failures)
+    for lang in LANGS:
+        await phone.goto(f"{tasks}?lang={lang}")
+        async with phone.expect_navigation():
+            await phone.locator("form").first.locator('button[value="update"]').click()
+        await _audit(phone, f"receipt [{lang}]", failures)
+        # a status the page does not offer (a crafted post) is refused beside the select, which gets the focus
+        await phone.goto(f"{tasks}?lang={lang}")
+        await phone.evaluate("""() => { const s = document.querySelector('select[name=status]');
+                                        s.add(new Option('?', 'bogus')); s.value = 'bogus'; }""")
+        async with phone.expect_navigation():
+            await phone.locator("form").first.locator('button[value="update"]').click()
+        assert await _focus_on(phone, "status-T1") == "status-T1", lang
+        await _audit(phone, f"tasks refused [{lang}]", failures)
+
+    # evaluation and outcome, with their refused submits
+    done = await harness.open()
+    await done.to_assignment("DEF-GT-002")
+    await done.approve(await done.submit(done.report(ReportKind.FINAL)))
+    await done.stage(CaseStage.EVALUATION)
+    evaluate = link(settings, done, "evaluate", Role.ADVOCATE)
+    await _audit_get(phone, evaluate, "evaluation", failures)
+    for lang in LANGS:
+        await _refused_submit(phone, evaluate, lang, 'button[value="submit"]')
+        assert await _focus_on(phone, "communication-1") == "communication-1", lang  # first question, first choice
+        described = await phone.get_attribute("fieldset.rating", "aria-describedby")
+        assert described == "err-communication scale-communication", described  # error and scale hint
+        assert await phone.locator("#error-summary li").count() == 5
+        await _audit(phone, f"evaluation refused [{lang}]", failures)
+        if lang == "fr":
+            await shot(phone, "fr-04-evaluation-refused")
+    outcome = link(settings, done, "report_outcome", Role.ADVOCATE)
+    await _audit_get(phone, outcome, "outcome", failures)
+    for lang in LANGS:
+        await phone.goto(f"{outcome}?lang={lang}")
+        await phone.select_option('[name="result"]', "granted")
+        await phone.fill('[name="decided_on"]', (date.today() + timedelta(days=3)).isoformat())
+        await phone.click('button[value="submit"]')
+        assert await _focus_on(phone, "decided_on") == "decided_on", lang
+        await _audit(phone, f"outcome refused [{lang}]", failures)
+
+    # refusals: invalid (every language at once), expired, done, early, gone, cancelled; 503
+    german = await browser.new_context(viewport=PHONE, base_url=gateway.url, locale="de-DE")
+    nobody = await german.new_page()  # a browser in none of our languages: all three at once
+    await nobody.goto("/p/not-a-token")
+    await _audit(nobody, "refused: invalid (es, en, fr)", failures)
+    assert await nobody.locator("section[lang]").count() == 3
+    await german.close()
+    expired = link(settings, done, "evaluate", now=datetime.now(UTC) - timedelta(days=30))
+    await _audit_get(phone, expired, "refused: expired", failures, status=403)
+    await _audit_get(phone, respond, "refused: done", failures, status=403)
+    early = await harness.open()
+    await early.assign("DEF-GT-003")
+    await _audit_get(phone, link(settings, early, "evaluate", Role.ADVOCATE), "refused: early", failures, status=403)
+    await early.cancel()
+    await early.stage(CaseStage.CANCELLED)
+    await _audit_get(phone, link(settings, early, "respond_assignment"), "refused: cancelled", failures, status=403)
+    await shot(phone, "fr-05-cancelled")
+    for lang in LANGS:
+        await phone.set_content(bytes(unavailable_page(lang, STAFF_EMAIL).body).decode())
+        await _audit(phone, f"unavailable [{lang}]", failures)
+
+    assert failures == []
+
+
+async def test_signed_contract_viewable_and_cancelled_case_says_so_in_french(
+        phone: Any, harness: Harness, settings: Settings) -> None:
+    request = harness.request()
+    request.advocate.language = "fr"
+    case = Case(h=harness, handle=await open_case(harness.client, request, harness.policy), req=request)
+    await case.to_assignment("DEF-GT-001")
+    await phone.goto(link(settings, case, "review_contract", Role.ADVOCATE))
+    text = await _visible_text(phone)
+    assert "Contrat signé, version 2" in text and "Toutes les parties ont signé ce contrat" in text
+    assert "Facilitation de dossier" in text and "Recueillir les documents énumérés" in text
+    assert await phone.locator("form").count() == 0
+    await shot(phone, "fr-06-signed-contract")
+    await case.cancel()
+    await case.stage(CaseStage.CANCELLED)
+    await phone.goto(link(settings, case, "sign_contract", Role.ADVOCATE))
+    text = await _visible_text(phone)
+    assert "Ce dossier a été annulé" in text and case.case_id in text and STAFF_EMAIL in text
+    assert await phone.locator(f'a[href="mailto:{STAFF_EMAIL}"]').count() == 1
+
+
+async def test_the_bilingual_contract_document_as_a_signer_sees_it(phone: Any) -> None:
+    from tests.unit.test_documents_html import _request
+
+    html = render_contract(_request(special="Weekly updates by secure messaging."), "Justice in Motion",
+                           date.today())
+    await phone.set_viewport_size({"width": 820, "height": 1100})
+    await phone.set_content(html)
+    assert await phone.locator("section.version").count() == 3  # English, Spanish, signatures
+    assert "prevalece la versión en inglés" in await _visible_text(phone)
+    await shot(phone, "contract-document-en-es")
+
+
+async def test_the_audit_sees_a_violation_when_there_is_one(phone: Any) -> None:
+    """Guards the audits above: a page with an unlabeled input and low contrast must not come back clean."""
+    await phone.set_content('<!doctype html><html lang="en"><head><title>t</title></head><body><main>'
+                            '<input id="x"><p style="color:#ccc;background:#fff">faint</p></main></body></html>')
+    found = " ".join(await axe_violations(phone))
+    assert "label" in found and "color-contrast" in found

@@ -82,7 +82,7 @@ def test_import_twice_then_list_from_the_record(cli: Shell) -> None:
     assert again.code == 0 and "0 added, 0 updated, 13 unchanged" in again.out
     ran = cli("defenders", "list", "--country", "GT")
     assert ran.code == 0 and "holds no Defender" not in ran.err
-    assert "locate client" in ran.out and "locate_client" not in ran.out
+    assert "Locate the client" in ran.out and "locate_client" not in ran.out
     shown = json.loads(cli("defenders", "show", "DEF-GT-001", "--json").out)
     assert [(c["by"], c["action"]) for c in shown["history"]] == [("coord.ana", "import")]
 
@@ -206,7 +206,7 @@ def test_the_table_fits_80_columns_and_keeps_ids_whole() -> None:
     assert "active" in lines[1]  # no column was cut off
     for d in SHIPPED:
         assert any(line.startswith(d.id + " ") for line in lines), d.id
-    assert any("facilitate communication" in line for line in lines)
+    assert any("Facilitate communication" in line for line in lines)
 
 
 def test_without_a_key_ring_the_file_is_listed(cli: Shell) -> None:

@@ -62,7 +62,7 @@ async def test_list_filters_by_search_attributes(world: CliWorld) -> None:
     assert gt.case_id not in ids(by_country)
     assert "CaseCountry = 'SV'" in by_country["query"]  # type: ignore[operator]
     table = await world.cli("list", "--country", "SV")
-    assert sv.case_id in table.out and "CaseCountry = 'SV'" in table.out
+    assert sv.case_id in table.out and "CaseCountry" not in table.out  # the query is shown with --json only
 
 
 @pytest.mark.parametrize(("flag", "value"), [("--stage", "DONE"), ("--country", "US"), ("--defender", "x' OR 1=1"),

@@ -21,6 +21,7 @@ from casefac.codec import ENCODING, KEY_ID_METADATA
 from casefac.ids import advocate_workflow_id
 from tests.workflow.fakes import ROSTER
 from workflows.case import PAYOUT_BESIDE_INVOICE_PATCH, STORE_DOCUMENTS_BESIDE_PATCH
+from workflows.case_core import MONEY_VIEW_PATCH
 from workflows.case_notices import MAIL_OUTBOX_PATCH
 from workflows.case_record import CASE_RECORD_PATCH
 
@@ -119,7 +120,8 @@ async def test_a_payload_from_an_unknown_key_fails_loudly(world: World) -> None:
 
 
 SEARCH_ATTRIBUTES = "temporal.api.common.v1.SearchAttributes"
-KNOWN_PATCHES = {MAIL_OUTBOX_PATCH, STORE_DOCUMENTS_BESIDE_PATCH, PAYOUT_BESIDE_INVOICE_PATCH, CASE_RECORD_PATCH}
+KNOWN_PATCHES = {MAIL_OUTBOX_PATCH, STORE_DOCUMENTS_BESIDE_PATCH, PAYOUT_BESIDE_INVOICE_PATCH, CASE_RECORD_PATCH,
+                 MONEY_VIEW_PATCH}
 
 
 def _is_patch_marker(event: HistoryEvent) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 
 import httpx
 import pytest
@@ -22,13 +23,13 @@ from casefac import search_attributes as sa
 from casefac.codec import ENCODING
 from casefac.ids import case_workflow_id
 from casefac.temporal_client import connect_client
+from starters.finance_views import views
 from tests.integration.conftest import DemoRun, UpProcess
 
 pytestmark = pytest.mark.integration
 
-#: The saved views the README's "For finance" section tells finance to create.
-FINANCE_QUERIES = ['InvoiceStatus = "open"', "NeedsAttention = true", 'CaseStage = "PAYMENT"',
-                   "InvoiceAmount > 100000"]
+#: The saved views the README's "For finance" section tells finance to create (and `casefac up` prints).
+FINANCE_QUERIES = list(views(date.today()).values())
 
 
 @pytest.fixture(scope="module")
@@ -73,19 +74,21 @@ async def test_current_details_hold_the_money_trail(client: Client, joined_demo:
     metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
     details = metadata.current_details
     assert f"**{joined_demo.case_id}** · CLOSED · GT" in details
-    assert "| invoice | 1 | USD 155.00 | paid |" in details
-    assert "| payout (stripe_connect) | 1 | USD 155.00 | paid | tr_" in details
+    assert "· report 1 · **USD 155.00** · **paid**\n  issued " in details  # the invoice line, then its dates
+    assert "**Payout to DEF-GT-001** · report 1 · **USD 155.00** · **paid**" in details and "ref tr_" in details
     described = await handle.describe()
     assert await described.static_summary() == f"Case {joined_demo.case_id} · GT · protection"
     attrs = described.typed_search_attributes
     assert attrs.get(sa.CASE_STAGE) == "CLOSED" and attrs.get(sa.INVOICE_STATUS) == "paid"
     assert attrs.get(sa.INVOICE_AMOUNT) == 15500 and attrs.get(sa.DEFENDER_ID) == "DEF-GT-001"
+    assert attrs.get(sa.INVOICE_TOTAL) == 155.0 and attrs.get(sa.INVOICE_CURRENCY) == "USD"
+    assert attrs.get(sa.PAYOUT_STATUS) == "paid" and attrs.get(sa.INVOICE_ISSUED) is not None
 
 
 async def test_the_readmes_finance_queries_run(client: Client, joined_demo: DemoRun) -> None:
     for query in FINANCE_QUERIES:
         await client.count_workflows(query)  # a malformed query raises
-    paid = [wf.id async for wf in client.list_workflows('InvoiceStatus = "paid" AND InvoiceAmount >= 15500')]
+    paid = [wf.id async for wf in client.list_workflows('InvoiceStatus = "paid" AND InvoiceTotal >= 155')]
     assert case_workflow_id(joined_demo.case_id or "") in paid
 
 

@@ -139,3 +139,45 @@ async def test_staff_approval_stays_with_the_cli(harness: Harness) -> None:
         await case.update(Update.APPROVE_CONTRACT, ApproveContract(actor=case.advocate, revision=s.contract.number))
     assert "actor:" in str(err.value.cause)
     await case.update(Update.APPROVE_CONTRACT, ApproveContract(actor=STAFF, revision=s.contract.number))
+
+
+async def test_saving_the_contract_as_shown_in_spanish_keeps_the_system_text_translatable(
+        portal: httpx.AsyncClient, harness: Harness, settings: Settings) -> None:
+    case = await harness.open()
+    await case.assign("DEF-GT-001")
+    await case.accept()
+    drafted = (await case.until(lambda s: s.contract is not None, "contract drafted")).contract
+    assert drafted is not None
+    path = link(settings, case, "review_contract")
+    edit = _form((await portal.get(path)).text, "edit")
+    values = edit.values()
+    assert values["terms.scope"].startswith("Facilitación de Caso")  # shown in Spanish, ready to edit
+    assert values["terms.tasks[0].description"].startswith("Localizar al cliente")
+    values.update({"terms.special_terms": "Informes semanales por mensajería segura.", "op": "edit"})
+    saved = await portal.post(path, data=values)
+    assert saved.status_code == 200, saved.text
+    terms = (await case.until(lambda s: s.contract is not None and s.contract.number == 2, "revision 2")).contract
+    assert terms is not None
+    # unchanged fields keep the stored (English) system text, so an English or French reader still reads theirs
+    assert terms.terms.scope == drafted.terms.scope
+    assert [t.description for t in terms.terms.tasks] == [t.description for t in drafted.terms.tasks]
+    assert terms.terms.special_terms == "Informes semanales por mensajería segura."
+    english = read_page((await portal.get(link(settings, case, "review_contract", Role.ADVOCATE))).text)[1]
+    assert "Locate the client and confirm a safe way to reach them" in english
+    assert "Informes semanales por mensajería segura." in english
+
+
+async def test_an_emptied_scope_is_refused_in_the_readers_language(
+        portal: httpx.AsyncClient, harness: Harness, settings: Settings) -> None:
+    case = await harness.open()
+    await case.assign("DEF-GT-002")
+    await case.accept()
+    await case.until(lambda s: s.contract is not None, "contract drafted")
+    path = link(settings, case, "review_contract")
+    values = _form((await portal.get(path, params={"lang": "fr"})).text, "edit").values()
+    values.update({"terms.scope": "", "op": "edit"})
+    refused = await portal.post(path, data=values)
+    assert refused.status_code == 400
+    assert '<p class="err" id="err-terms.scope">Ce renseignement est obligatoire.</p>' in refused.text
+    assert 'aria-invalid="true" aria-describedby="err-terms.scope"' in refused.text
+    assert '<a href="#scope">Portée — Ce renseignement est obligatoire.</a>' in refused.text

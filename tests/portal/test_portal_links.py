@@ -97,7 +97,7 @@ async def test_tampered_expired_and_foreign_links_are_refused_in_the_right_langu
     assert "ya no corresponde" in read_page(foreign.text)[1]
 
 
-async def test_french_advocate_reads_english_with_a_note_and_may_switch_to_spanish(
+async def test_french_advocate_reads_french_with_system_text_translated_and_may_switch(
         portal: httpx.AsyncClient, harness: Harness, settings: Settings) -> None:
     request = harness.request()
     request.advocate.language = "fr"
@@ -109,13 +109,57 @@ async def test_french_advocate_reads_english_with_a_note_and_may_switch_to_spani
     path = link(settings, case, "review_contract", Role.ADVOCATE)
     page = await portal.get(path)
     text = read_page(page.text)[1]
-    assert 'lang="en"' in page.text and "Facilitation contract, revision 1" in text
-    assert "elle s'affiche en anglais" in text
+    assert '<html lang="fr">' in page.text and "Contrat de facilitation, version 1" in text
+    # the drafted scope, default tasks and revision note, generated in English, read in French
+    assert "Facilitation de dossier" in text and "(pays : Guatemala)" in text
+    assert "Rédigé à partir de la demande de facilitation" in text and "Drafted from" not in text
+    assert "Version de Justice in Motion" in text
+    # language switch links name their language in it; the help address is a tappable mailto: link
+    assert '<a href="' + path + '?lang=es" hreflang="es" lang="es">Español</a>' in page.text
+    assert f'<a href="mailto:{STAFF_EMAIL}">{STAFF_EMAIL}</a>' in page.text
     spanish = await portal.get(path, params={"lang": "es"})
-    assert "Contrato de facilitación" in read_page(spanish.text)[1]
+    spanish_text = read_page(spanish.text)[1]
+    assert "Contrato de facilitación" in spanish_text and "Versión de Justice in Motion" in spanish_text
+    assert "Redactado a partir de la solicitud del caso" in spanish_text
     edit = next(f for f in read_page(spanish.text)[0] if f.id == "edit")
     assert edit.values()["lang"] == "es"  # the choice is kept in the form
     assert len(page.content) < 30_000
+
+
+async def test_signed_contract_stays_readable_by_its_parties_after_signing(
+        portal: httpx.AsyncClient, harness: Harness, settings: Settings) -> None:
+    case = await harness.open()
+    await case.to_assignment("DEF-GT-001")
+    status = await case.status()
+    assert status.envelope is not None and status.envelope.status == "completed"
+    for role, heading in ((Role.DEFENDER, "Contrato firmado, versión"), (Role.ADVOCATE, "Signed contract, revision")):
+        for action in ("review_contract", "sign_contract"):
+            page = await portal.get(link(settings, case, action, role))
+            assert page.status_code == 200, (role, action, page.text)
+            forms, text = read_page(page.text)
+            assert heading in text and forms == []  # read-only: no form to edit, approve or sign
+            assert str(status.contract.terms.hourly_rate.currency) in text  # type: ignore[union-attr]
+    posted = await portal.post(link(settings, case, "review_contract"), data={"lang": "es", "op": "approve"})
+    assert posted.status_code == 403 and "Este documento ya está firmado" in read_page(posted.text)[1]
+
+
+async def test_a_cancelled_cases_links_say_it_was_cancelled_with_jims_contact(
+        portal: httpx.AsyncClient, harness: Harness, settings: Settings) -> None:
+    case = await harness.open()
+    await case.assign("DEF-GT-001")
+    await case.accept()
+    await case.until(lambda s: s.contract is not None, "contract drafted")
+    await case.cancel()
+    await case.stage(CaseStage.CANCELLED)
+    for action, role, words in (("sign_contract", Role.ADVOCATE, "This case was cancelled"),
+                                ("review_contract", Role.DEFENDER, "Este caso fue cancelado"),
+                                ("respond_assignment", Role.DEFENDER, "Este caso fue cancelado")):
+        page = await portal.get(link(settings, case, action, role))
+        assert page.status_code == 403
+        text = read_page(page.text)[1]
+        assert words in text and case.case_id in text and STAFF_EMAIL in text, text
+        assert "already" not in text and "ya está hecho" not in text and "signature is recorded" not in text
+        assert f'href="mailto:{STAFF_EMAIL}"' in page.text
 
 
 async def test_temporal_unreachable_is_a_503_page_that_says_try_again(settings: Settings) -> None:

@@ -199,11 +199,10 @@ def test_envelope_signed_in_routing_order(
     none = api.list_status_changes(account, custom_field="case_id=CASE-2", from_date="2020-01-01")
     assert none.result_set_size == "0"
 
-    # Signer 2 cannot act before signer 1.
-    early = _view_url(api, sandbox, envelope_id, 2)
-    page = httpx.get(early)
-    assert "not your turn" in page.text.lower() and "/sign" not in page.text
-    assert httpx.post(early.replace("/signing/", "/signing/", 1) + "/sign").status_code == 409
+    # Signer 2 cannot act before signer 1: like DocuSign, no recipient view out of routing order.
+    with pytest.raises(ApiException) as early:
+        _view_url(api, sandbox, envelope_id, 2)
+    assert early.value.status == 400 and b"RECIPIENT_NOT_IN_SEQUENCE" in early.value.body
 
     for n in (1, 2, 3):
         response = _submit(_view_url(api, sandbox, envelope_id, n), "sign")
@@ -214,6 +213,9 @@ def test_envelope_signed_in_routing_order(
 
     envelope = api.get_envelope(account, envelope_id)
     assert envelope.status == "completed" and envelope.completed_date_time
+    with pytest.raises(ApiException) as finished:  # a finished envelope has no signing view any more
+        _view_url(api, sandbox, envelope_id, 1)
+    assert finished.value.status == 400 and b"ENVELOPE_INVALID_STATUS" in finished.value.body
     recipients = api.list_recipients(account, envelope_id)
     assert [s.status for s in recipients.signers] == ["completed"] * 3
     assert recipients.carbon_copies[0].status == "completed"

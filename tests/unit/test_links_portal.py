@@ -121,7 +121,16 @@ def test_report_evaluation_and_outcome_one_shot() -> None:
     outcome = _action("report_outcome", Role.ADVOCATE, "ADV-1")
     assert link_state(outcome, _status(CaseStage.ASSIGNMENT)) == "open"
     assert link_state(outcome, _status(CaseStage.EVALUATION, outcome="granted")) == "done"
-    assert link_state(outcome, _status(CaseStage.CANCELLED)) == "done"
+    assert link_state(outcome, _status(CaseStage.CANCELLED)) == "cancelled"  # says so, not "already done"
+
+
+def test_contract_links_open_the_signed_contract_once_everyone_signed() -> None:
+    signed = EnvelopeState(envelope_id="env-1", revision=1, status="completed", signed=["1", "2", "3"])
+    for action in ("review_contract", "sign_contract"):
+        for role, party in ((Role.ADVOCATE, "ADV-1"), (Role.DEFENDER, "DEF-GT-001")):
+            link = _action(action, role, party)
+            assert link_state(link, _status(CaseStage.ASSIGNMENT, contract=_contract(), envelope=signed)) == "signed"
+            assert link_state(link, _status(CaseStage.CANCELLED, contract=_contract(), envelope=signed)) == "cancelled"
 
 
 def test_a_signature_spelled_another_way_is_refused() -> None:

@@ -55,8 +55,10 @@ class FakeProviders:
     def _enter(self, name: str, arg: Any) -> None:
         self.calls[name].append(arg)
         if self.refuse[name]:
-            etype = self.refuse[name].pop(0)
-            raise ApplicationError(f"refused by the provider ({etype})", type=etype, non_retryable=True)
+            # "StripeRejected" or "StripeRejected|the provider's own message" (in the details, as activities do)
+            etype, _, said = self.refuse[name].pop(0).partition("|")
+            details = [{"status": 400, "code": None, "provider_message": said}] if said else []
+            raise ApplicationError(f"refused by the provider ({etype})", *details, type=etype, non_retryable=True)
 
     def mails(self, kind: str | None = None, role: str | None = None) -> list[SendMail]:
         return [m for m in self.calls[ActivityName.SEND_MAIL]

@@ -20,27 +20,35 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.agreement import AgreementActivities
+from activities.digest import DigestActivities
 from casefac import search_attributes as sa
 from casefac.activity_io import TaskQueue
 from casefac.converter import data_converter
 from casefac.policy import CasePolicy
+from casefac.status import CaseStatus
 from tests.conftest import binary, quiet_runtime
 from tests.workflow.fakes import FakeProviders
 from tests.workflow.harness import Harness
 from workers.runner import workflow_runner
 from workflows.advocate import AdvocateWorkflow
 from workflows.case import CaseFacilitationWorkflow
+from workflows.digest import DigestWorkflow
 
 _numbers = itertools.count(1)
 
 
 async def register_search_attributes(client: Client) -> None:
     """The time-skipping server rejects unknown search attributes (and the workflow task then retries forever)."""
-    kinds = {"KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-             "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT, "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL}
     await client.operator_service.add_search_attributes(AddSearchAttributesRequest(
         namespace=client.namespace,
-        search_attributes={k.name: kinds[k.indexed_value_type.name] for k in sa.ALL}))
+        search_attributes={k.name: IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{k.indexed_value_type.name}")
+                           for k in sa.ALL}))
+
+
+async def _statuses_of(h: Harness) -> tuple[list[CaseStatus], list[str]]:
+    """What ``casefac.worklist_fetch.running_statuses`` reads, for the cases this harness opened."""
+    statuses = [await c.status() for c in h.cases]
+    return [s for s in statuses if not s.stage.terminal], []
 
 
 @asynccontextmanager
@@ -56,16 +64,20 @@ async def time_skipping_harness(numbers: itertools.count[int] | None = None, *,
         await register_search_attributes(env.client)
         fakes = FakeProviders()
         queues = fakes.by_queue()
-        queues[TaskQueue.MAIN].append(AgreementActivities(CasePolicy()).request_agreement)
+        harness: list[Harness] = []  # the digest reads the harness's cases (this server cannot list workflows)
+        digest = DigestActivities(lambda: _statuses_of(harness[0]))
+        queues[TaskQueue.MAIN] += [AgreementActivities(CasePolicy()).request_agreement, digest.gather]
         for queue, acts in queues.items():
             if queue == TaskQueue.MAIN and not workflows_worker:
                 continue
             await stack.enter_async_context(Worker(
                 env.client, task_queue=queue, activities=acts, activity_executor=ThreadPoolExecutor(4),
-                workflows=[CaseFacilitationWorkflow, AdvocateWorkflow] if queue == TaskQueue.MAIN else [],
+                workflows=[CaseFacilitationWorkflow, AdvocateWorkflow, DigestWorkflow]
+                if queue == TaskQueue.MAIN else [],
                 workflow_runner=workflow_runner(strict=True)))
-        yield Harness(env=env, client=env.client, fakes=fakes, policy=CasePolicy(),
-                      run=uuid.uuid4().hex[:6].upper(), numbers=numbers or _numbers)
+        harness.append(Harness(env=env, client=env.client, fakes=fakes, policy=CasePolicy(),
+                               run=uuid.uuid4().hex[:6].upper(), numbers=numbers or _numbers))
+        yield harness[0]
 
 
 def main_queue_worker(h: Harness, case_workflow: type = CaseFacilitationWorkflow) -> Worker:

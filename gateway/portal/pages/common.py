@@ -22,7 +22,15 @@ def render(visit: Visit, template: str, *, status_code: int = 200, **context: An
 
 
 def invalid(visit: Visit, template: str, errors: dict[str, str], **context: Any) -> Response:
-    """The form again with the entered values and the errors beside their fields (400: not accepted)."""
+    """The form again with the entered values and the errors beside their fields (400: not accepted).
+
+    Focus goes to the first error without JavaScript: its field gets ``autofocus`` when it is one the
+    summary links to (``labels``), else the error summary itself does.
+    """
+    focus = next(iter(errors), None)
+    labels = context.get("labels", {})
+    if "focus" not in context:
+        context["focus"] = focus if focus in labels else "error-summary"
     return render(visit, template, status_code=400, errors=errors, **context)
 
 

@@ -18,8 +18,16 @@ CRITERIA = ("communication", "quality", "timeliness", "overall")
 FIELDS = (*CRITERIA, "would_work_again", "comments")
 
 
+def _labels(lang: str) -> dict[str, tuple[str, str]]:
+    """Each question's first input and its wording, for the error summary's links."""
+    out = {c: (f"{c}-1", translate(lang, f"evaluate.{c}")) for c in CRITERIA}
+    out["would_work_again"] = ("would_work_again-yes", translate(lang, "evaluate.again"))
+    out["comments"] = ("comments", translate(lang, "evaluate.comments"))
+    return out
+
+
 async def show(visit: Visit) -> Response:
-    return render(visit, TEMPLATE, criteria=CRITERIA, form={})
+    return render(visit, TEMPLATE, criteria=CRITERIA, form={}, labels=_labels(visit.lang))
 
 
 async def post(visit: Visit, form: FormData) -> Response:
@@ -31,11 +39,12 @@ async def post(visit: Visit, form: FormData) -> Response:
     if entered["would_work_again"] not in ("yes", "no"):
         errors["would_work_again"] = translate(visit.lang, "error.choose")
     if errors:
-        return invalid(visit, TEMPLATE, errors, criteria=CRITERIA, form=entered)
+        return invalid(visit, TEMPLATE, errors, criteria=CRITERIA, form=entered, labels=_labels(visit.lang))
     evaluation = Evaluation(**{name: int(entered[name]) for name in CRITERIA},
                             would_work_again=entered["would_work_again"] == "yes", comments=entered["comments"])
     result = await send_update(visit, Update.SUBMIT_EVALUATION,
                                SubmitEvaluation(actor=visit.actor, evaluation=evaluation))
     if not isinstance(result, Receipt):
-        return invalid(visit, TEMPLATE, place(result, FIELDS), criteria=CRITERIA, form=entered)
+        return invalid(visit, TEMPLATE, place(result, FIELDS), criteria=CRITERIA, form=entered,
+                       labels=_labels(visit.lang))
     return receipt(visit, "receipt.evaluation", result)

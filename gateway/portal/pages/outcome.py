@@ -21,8 +21,12 @@ RESULTS = tuple(r.value for r in OutcomeResult if r is not OutcomeResult.UNKNOWN
 FIELDS = ("result", "decided_on", "notes")
 
 
+def _labels(lang: str) -> dict[str, tuple[str, str]]:
+    return {name: (name, translate(lang, f"outcome.{name}")) for name in FIELDS}
+
+
 async def show(visit: Visit) -> Response:
-    return render(visit, TEMPLATE, results=RESULTS, form={})
+    return render(visit, TEMPLATE, results=RESULTS, form={}, labels=_labels(visit.lang))
 
 
 async def post(visit: Visit, form: FormData) -> Response:
@@ -39,9 +43,10 @@ async def post(visit: Visit, form: FormData) -> Response:
         except FieldError as exc:
             errors["decided_on"] = translate(visit.lang, exc.key)
     if errors:
-        return invalid(visit, TEMPLATE, errors, results=RESULTS, form=entered)
+        return invalid(visit, TEMPLATE, errors, results=RESULTS, form=entered, labels=_labels(visit.lang))
     outcome = Outcome(result=OutcomeResult(entered["result"]), decided_on=decided, notes=entered["notes"])
     result = await send_update(visit, Update.REPORT_OUTCOME, ReportOutcome(actor=visit.actor, outcome=outcome))
     if not isinstance(result, Receipt):
-        return invalid(visit, TEMPLATE, place(result, FIELDS), results=RESULTS, form=entered)
+        return invalid(visit, TEMPLATE, place(result, FIELDS), results=RESULTS, form=entered,
+                       labels=_labels(visit.lang))
     return receipt(visit, "receipt.outcome", result, result_label=translate(visit.lang, f"result.{outcome.result}"))

@@ -8,7 +8,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from casefac.messages import Receipt, SubmitReport, Update
-from casefac.utbms import ACTIVITY_CODES, EXPENSE_CODES, TASK_CODES
+from gateway.portal import utbms_text
 from gateway.portal.access import Visit
 from gateway.portal.catalog import translate
 from gateway.portal.forms import text
@@ -21,14 +21,43 @@ TEMPLATE = "report.html"
 
 def _context(visit: Visit, form: ReportForm) -> dict[str, Any]:
     hours, money = form.totals()
-    index = 0 if visit.lang == "en" else 1
     changes = [r for r in visit.status.reports if r.status == "changes_requested"]
     return {"form": form, "total_hours": hours, "totals": money, "currencies": EXPENSE_CURRENCIES,
-            "tasks": [(code, labels[index]) for code, labels in TASK_CODES.items()],
-            "activities": [(code, labels[index]) for code, labels in ACTIVITY_CODES.items()],
-            "expense_codes": [(code, labels[index]) for code, labels in EXPENSE_CODES.items()],
+            "tasks": utbms_text.options(utbms_text.TASKS, visit.lang),
+            "activities": utbms_text.options(utbms_text.ACTIVITIES, visit.lang),
+            "expense_codes": utbms_text.options(utbms_text.EXPENSES, visit.lang),
             "change_reasons": changes[-1].change_reasons if changes else [],
-            "has_reports": bool(visit.status.reports)}
+            "has_reports": bool(visit.status.reports), "labels": _labels(visit.lang, form)}
+
+
+_HOUR_FIELDS = {"date": "report.date", "hours": "report.hours_field", "task_code": "report.task",
+                "activity_code": "report.activity", "description": "report.description"}
+_EXPENSE_FIELDS = {"date": "report.date", "amount": "report.amount", "amount.currency": "report.currency",
+                   "expense_code": "report.category", "description": "report.expense_note"}
+
+
+def _labels(lang: str, form: ReportForm) -> dict[str, tuple[str, str]]:
+    """Every input's id and label ("Hours, line 1 · Date"), for the error summary's links."""
+    out: dict[str, tuple[str, str]] = {"kind": ("kind-interim", translate(lang, "report.kind")),
+                                       "note": ("note", translate(lang, "report.note"))}
+    for i in range(len(form.hours)):
+        line = translate(lang, "report.hour_line", n=i + 1)
+        for name, key in _HOUR_FIELDS.items():
+            out[f"hours[{i}].{name}"] = (f"hours[{i}].{name}", f"{line} · {translate(lang, key)}")
+    for i in range(len(form.expenses)):
+        line = translate(lang, "report.expense_line", n=i + 1)
+        for name, key in _EXPENSE_FIELDS.items():
+            out[f"expenses[{i}].{name}"] = (f"expenses[{i}].{name}", f"{line} · {translate(lang, key)}")
+    return out
+
+
+def _added(op: str, form: ReportForm) -> str | None:
+    """After "add a line", the new line's first field takes the focus (``autofocus``, no JavaScript)."""
+    if op == "add_hour" and form.hours:
+        return f"hours[{len(form.hours) - 1}].date"
+    if op == "add_expense" and form.expenses:
+        return f"expenses[{len(form.expenses) - 1}].date"
+    return None
 
 
 def _fields(form: ReportForm) -> list[str]:
@@ -50,7 +79,7 @@ async def post(visit: Visit, form: FormData) -> Response:
     entered = ReportForm.from_form(form, visit.status.country)
     op = text(form, "op", 40)
     if entered.apply(op):
-        return render(visit, TEMPLATE, **_context(visit, entered))
+        return render(visit, TEMPLATE, focus=_added(op, entered), **_context(visit, entered))
     report, errors = entered.build(visit.lang)
     if report is None:
         return invalid(visit, TEMPLATE, errors, **_context(visit, entered))

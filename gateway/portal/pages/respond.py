@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from casefac.messages import Receipt, RespondToAssignment, Update
 from gateway.portal.access import Visit
+from gateway.portal.catalog import translate
 from gateway.portal.forms import text
 from gateway.portal.pages.common import invalid, place, receipt, render
 from gateway.portal.updates import send_update
@@ -19,7 +20,8 @@ def _context(visit: Visit, reason: str = "") -> dict[str, object]:
     status = visit.status
     # services/deadline are shown when the status query carries them (see the portal's report to the lead).
     return {"status": status, "reason": reason, "services": getattr(status, "services", None) or [],
-            "deadline": getattr(status, "deadline", None)}
+            "deadline": getattr(status, "deadline", None),
+            "labels": {"reason": ("reason", translate(visit.lang, "respond.reason"))}}
 
 
 async def show(visit: Visit) -> Response:

@@ -26,6 +26,7 @@ from temporalio.service import RPCError
 
 from activities.esign import JIM_CLIENT_USER_ID, create_signing_url
 from casefac.activity_io import CONTRACT_SIGNERS
+from casefac.errors import ErrorType
 from casefac.ids import advocate_workflow_id
 from casefac.links import LinkSigner
 from casefac.parties import Role
@@ -68,6 +69,13 @@ async def post(visit: Visit, form: FormData) -> Response:
         url = await asyncio.to_thread(create_view, visit.gw, target, return_url)
     except ApplicationError as exc:
         log.warning("portal: signing view for case %s failed: %s", visit.action.case_id, exc.type)
+        # DocuSign's own refusals (the workflow's view of the turn may lag Connect): say what they mean.
+        if exc.type == ErrorType.RECIPIENT_NOT_IN_SEQUENCE:
+            return refusal(visit.gw, visit.lang, "not_your_turn", action=visit.action.action,
+                           case_id=visit.action.case_id)
+        if exc.type == ErrorType.ENVELOPE_NOT_SIGNABLE:
+            return refusal(visit.gw, visit.lang, "signed_already", action=visit.action.action,
+                           case_id=visit.action.case_id)
         return unavailable(visit.gw, visit.lang)
     log.info("portal: signing view opened for %s on case %s", visit.action.role.value, visit.action.case_id)
     return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store",

@@ -24,7 +24,9 @@ async def show(visit: Visit) -> Response:
 async def post(visit: Visit, form: FormData) -> Response:
     task_id, status, note = text(form, "task_id", 10), text(form, "status", 20), text(form, "note", 2000)
     ctx = {"tasks": visit.status.tasks, "statuses": STATUSES,
-           "entered": {"task_id": task_id, "status": status, "note": note}}
+           "entered": {"task_id": task_id, "status": status, "note": note},
+           "labels": {"status": (f"status-{task_id}", translate(visit.lang, "tasks.status")),
+                      "note": (f"note-{task_id}", translate(visit.lang, "tasks.note"))}}
     if status not in STATUSES:
         return invalid(visit, TEMPLATE, {"status": translate(visit.lang, "error.choose")}, **ctx)
     try:

@@ -1,0 +1,61 @@
+"""DigestWorkflow: one digest (staff daily, finance weekly), started by a Temporal Schedule.
+
+Gathers the worklist in an activity (it reads every running case's status, which a workflow may not do),
+then sends one personal message per reader in one mail activity. An empty worklist sends nothing. The
+mail keys come from the audience, the period and the reader's position (``casefac.digest``), so a second
+run in the same period (a schedule fired twice, a manual trigger) is answered from the mail ledger.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from casefac.activity_io import ActivityName, MailBatch, MailTo, SendMail, TaskQueue
+    from casefac.digest import (
+        GATHER_ACTIVITY,
+        KINDS,
+        WORKFLOW,
+        DigestInput,
+        DigestResult,
+        GatherDigest,
+        context,
+        idempotency_key,
+        period,
+    )
+    from casefac.parties import Role
+    from casefac.worklist import Worklist
+    from workflows.options import OPTIONS
+
+
+@workflow.defn(name=WORKFLOW)
+class DigestWorkflow:
+    @workflow.run
+    async def run(self, inp: DigestInput) -> DigestResult:
+        at = workflow.now()
+        worklist = await workflow.execute_activity(
+            GATHER_ACTIVITY, GatherDigest(audience=inp.audience, at=at), result_type=Worklist,
+            task_queue=TaskQueue.MAIN, start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=10),
+            summary=f"Worklist for the {inp.audience} digest")
+        done = DigestResult(audience=inp.audience, period=period(inp.audience, at), items=len(worklist.items),
+                            sent=0, unanswered=worklist.unanswered)
+        if worklist.empty:
+            workflow.logger.info("digest empty: nothing sent", extra={"audience": inp.audience})
+            return done
+        role = Role.STAFF if inp.audience == "staff" else Role.FINANCE
+        ctx = context(worklist)
+        messages = [SendMail(idempotency_key=idempotency_key(inp.audience, at, n), kind=KINDS[inp.audience],
+                             to=MailTo(role=role, party_id=f"{inp.audience}-digest-{n}", email=r.email, name=r.name,
+                                       language=r.language),
+                             context=ctx)
+                    for n, r in enumerate(inp.recipients)]
+        opts = OPTIONS[ActivityName.SEND_MAILS]
+        await workflow.execute_activity(
+            ActivityName.SEND_MAILS, MailBatch(messages=messages), task_queue=opts.task_queue,
+            start_to_close_timeout=opts.start_to_close, schedule_to_close_timeout=opts.schedule_to_close,
+            retry_policy=opts.retry, summary=f"Email {inp.audience} digest to {len(messages)} reader(s)")
+        return done.model_copy(update={"sent": len(messages)})
