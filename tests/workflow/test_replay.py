@@ -14,6 +14,8 @@ from casefac.converter import data_converter
 from workers.runner import workflow_runner
 from workflows.advocate import AdvocateWorkflow
 from workflows.case import PAYOUT_BESIDE_INVOICE_PATCH, STORE_DOCUMENTS_BESIDE_PATCH, CaseFacilitationWorkflow
+from workflows.case_core import MONEY_VIEW_PATCH
+from workflows.case_money import MONEY_RETRY_KEY_PATCH
 from workflows.case_notices import MAIL_OUTBOX_PATCH
 from workflows.case_record import CASE_RECORD_PATCH
 
@@ -38,30 +40,35 @@ def _patches(path: Path) -> set[str]:
 
 
 def _generation(path: Path) -> str:
-    return next((g for g in ("v1", "v2", "v3") if f".{g}." in path.name), "current")
+    return next((g for g in ("v1", "v2", "v3", "v4") if f".{g}." in path.name), "current")
 
 
 def test_the_corpus_holds_both_sides_of_every_patch() -> None:
     """Every path is recorded once per generation of the workflow code, and replaying them all keeps each
     ``workflow.patched`` branch honest: ``*.v1*`` before any patch, ``*.v2*`` with the mail outbox and the
     archive beside (payout then invoice, in turn), ``*.v3*`` with payout beside invoice but no case record,
-    the others with every patch."""
-    generations: dict[str, list[Path]] = {"v1": [], "v2": [], "v3": [], "current": []}
+    ``*.v4*`` with the case record but before the money view, the others with every patch."""
+    generations: dict[str, list[Path]] = {"v1": [], "v2": [], "v3": [], "v4": [], "current": []}
     for path in HISTORIES:
         generations[_generation(path)].append(path)
     names = [{p.name.split(".")[0] for p in paths} for paths in generations.values()]
-    assert names[0] == names[1] == names[2] == names[3]
+    assert names[0] == names[1] == names[2] == names[3] == names[4]
     by_name = {(p.name.split(".")[0], _generation(p)): _patches(p) for p in HISTORIES}
     assert not any(patches for (_, generation), patches in by_name.items() if generation == "v1")
-    for generation in ("v2", "v3", "current"):
+    for generation in ("v2", "v3", "v4", "current"):
         assert all(MAIL_OUTBOX_PATCH in patches for (_, g), patches in by_name.items() if g == generation)
         assert STORE_DOCUMENTS_BESIDE_PATCH in by_name[("happy_path", generation)]
     assert not any(PAYOUT_BESIDE_INVOICE_PATCH in patches for (_, g), patches in by_name.items() if g == "v2")
     for name in ("happy_path", "report_changes", "needs_attention_retry", "cancelled_in_payment"):
-        for generation in ("v3", "current"):
+        for generation in ("v3", "v4", "current"):
             assert PAYOUT_BESIDE_INVOICE_PATCH in by_name[(name, generation)], (name, generation)
-    assert not any(CASE_RECORD_PATCH in patches for (_, g), patches in by_name.items() if g != "current")
-    assert all(CASE_RECORD_PATCH in patches for (_, g), patches in by_name.items() if g == "current")
+    assert not any(CASE_RECORD_PATCH in patches for (_, g), patches in by_name.items() if g in ("v1", "v2", "v3"))
+    assert all(CASE_RECORD_PATCH in patches for (_, g), patches in by_name.items() if g in ("v4", "current"))
+    assert not any(MONEY_VIEW_PATCH in patches for (_, g), patches in by_name.items() if g != "current")
+    assert all(MONEY_VIEW_PATCH in patches for (_, g), patches in by_name.items() if g == "current")
+    # a staff retry of a money step: the old keys before this release, fresh keys after
+    assert MONEY_RETRY_KEY_PATCH not in by_name[("needs_attention_retry", "v4")]
+    assert MONEY_RETRY_KEY_PATCH in by_name[("needs_attention_retry", "current")]
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
