@@ -8,8 +8,12 @@ its state. The SDK's own network retries are off: Temporal's RetryPolicy does th
 Stripe stores a *failed* result too (a 500 raised while executing, ``balance_insufficient``…) and replays
 it under the same key for 24 h. So a replayed failure is not retried (it would fail the same way all day):
 it goes to staff, and a staff retry carries ``key_generation`` + 1, i.e. fresh keys. That is safe because
-every create is preceded by the look-up above (invoice by metadata, items by the invoice's items, transfer
-by transfer group): a fresh key never makes a second invoice, line or transfer.
+every create is preceded by a look-up through a consistent list endpoint (the customer by email and
+``metadata['advocate_id']``, the invoice by metadata among that customer's invoices, items by the invoice's
+items, the transfer by transfer group), which sees what an earlier attempt made the moment it was made: a
+fresh key never makes a second customer, invoice, line or transfer. Stripe *search* is not enough on its
+own: its index trails creation by up to a minute, and a staff retry that quick would make a twin customer,
+find no invoice among the twin's and issue a second one.
 
 Invoice items are created *on* the draft invoice (``invoice=``), not left pending for
 ``pending_invoice_items_behavior=include`` to sweep up: with pending items, two cases of the same
@@ -172,16 +176,20 @@ class BillingActivities:
     def ensure_customer(self, advocate: Advocate, *, generation: int = 0) -> str:
         """One Stripe customer per Advocate across all their cases, found by ``metadata['advocate_id']``.
 
-        Stripe's search index lags creation by up to a minute; the fixed idempotency key covers that
-        window (a second case within it replays the same creation instead of making a twin). A staff retry
-        (``generation`` > 0, long after that minute) uses a key of its own, so a stored failure is not
-        replayed to it.
+        Found by search first (any email the Advocate ever had). Stripe's search index lags creation by up
+        to a minute, so on a miss the customer is looked for in the consistent list by the Advocate's
+        email before one is created: a staff retry (``generation`` > 0: a key of its own, so a stored
+        failure is not replayed to it) seconds after attempt 1 made the customer finds it there instead of
+        making a twin. The fixed key covers the rest of the window for generation 0 (a second case
+        replays the same creation). Left: a customer younger than the index lag whose Advocate's email
+        changed since is found by neither; generation 0 then waits for the index (the create's key
+        conflicts), a staff retry would make a twin.
         """
         query = f"metadata['advocate_id']:'{advocate.id}'"
         found = self._call(f"Stripe customer search {advocate.id}",
                            lambda: self._client.v1.customers.search({"query": query, "limit": 1}))
-        if found.data:
-            customer = found.data[0]
+        customer = found.data[0] if found.data else self._list_customer(advocate)
+        if customer is not None:
             if customer.email != str(advocate.email) or customer.name != advocate.name:
                 self._call(f"Stripe update customer {customer.id}", lambda: self._client.v1.customers.update(
                     customer.id, {"email": str(advocate.email), "name": advocate.name}))
@@ -205,6 +213,18 @@ class BillingActivities:
                               retry_after=SEARCH_LAG_SECONDS) from None
         activity.logger.info("customer %s created for advocate %s", created.id, advocate.id)
         return str(created.id)
+
+    def _list_customer(self, advocate: Advocate) -> Any:
+        """The Advocate's customer from ``GET /v1/customers?email=`` (consistent, unlike search), else None."""
+        what = f"Stripe list customers {advocate.id}"
+        page = self._call(what, lambda: self._client.v1.customers.list({"email": str(advocate.email),
+                                                                        "limit": 100}))
+        with stripe_errors(what):
+            for customer in page.auto_paging_iter():
+                meta = customer.metadata.to_dict() if customer.metadata else {}
+                if meta.get("advocate_id") == advocate.id:
+                    return customer
+        return None
 
     def _find_invoice(self, customer_id: str, workflow_id: str, report_number: int) -> Any:
         """An invoice an earlier attempt made for this case and report (any status), else None."""

@@ -135,10 +135,12 @@ def _attention(case_id: str, a: Attention) -> list[str]:
     return [*lines, ""]
 
 
-def _invoice_line(inv: InvoiceState, days_until_due: int, now: datetime) -> list[str]:
+def _invoice_line(inv: InvoiceState, days_until_due: int) -> list[str]:
+    # No "overdue" here: these details are recomputed only when the case acts, so a comparison with "now"
+    # would freeze and read "open" for days after the due date. The due date is printed; the saved view
+    # ``InvoiceDue < today`` and ``casefac money`` say what is overdue, live.
     due = due_at(inv, days_until_due)
-    overdue = inv.status in UNPAID and now > due
-    status = f"**{inv.status}**" + (f" · **overdue {(now - due).days} d**" if overdue else "")
+    status = f"**{inv.status}**"
     paid = f" · paid {_day(inv.paid_at)}" if inv.paid_at else ""
     life = " → ".join(f"{c.status} {_day(c.at)}" for c in inv.history) or inv.status
     return [f"- **Invoice {inv.number or inv.invoice_id}** · report {inv.report_number} · "
@@ -183,7 +185,7 @@ def current_details(req: CaseRequest, state: CaseState, *, now: datetime, days_u
     if state.invoices or state.payouts:
         lines += ["**Money**", ""]
         for inv in state.invoices:
-            lines += _invoice_line(inv, days_until_due, now)
+            lines += _invoice_line(inv, days_until_due)
         defender_id = state.defender.id if state.defender else None
         for pay in state.payouts:
             lines += _payout_line(pay, defender_id)

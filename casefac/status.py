@@ -79,6 +79,8 @@ class CaseStatus(BaseModel):
     deadline: date | None = None
     #: What the Advocate asked for, shown while staff review the case (description: free text, encrypted).
     budget_cap: Money | None = None
+    #: The case's policy for invoices Stripe gives no due date: the CLI's "overdue" must agree with the UI's.
+    invoice_days_until_due: int = 30
     description: str = ""
     matter_type: str = ""
     advocate_id: str

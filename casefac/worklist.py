@@ -9,11 +9,12 @@ the same data staff see in ``casefac status``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from casefac.case_details import due_at
 from casefac.status import CaseStatus
 
 Audience = Literal["staff", "finance"]
@@ -136,8 +137,7 @@ def _case_items(s: CaseStatus, now: datetime) -> Iterable[Item]:
                        what=f"invoice {ref}: the Advocate's payment failed", detail=ref,
                        amount=inv.amount_due.format(), days=_days(failed_at, now), command=f"casefac status {cid}")
         elif inv.status in ("open", "draft", "uncollectible"):
-            due = (datetime.combine(inv.due_date, time(0), tzinfo=UTC) if inv.due_date is not None
-                   else inv.issued_at + timedelta(days=30))
+            due = due_at(inv, s.invoice_days_until_due)
             if now > due:
                 late = _days(due, now)
                 yield Item(kind="invoice_overdue", case_id=cid, since=due, what=f"invoice {ref} unpaid",

@@ -1,4 +1,4 @@
-"""``/_sandbox/*`` admin JSON API: state, listings, reset, faults, webhooks, SendGrid public key."""
+"""``/_sandbox/*`` admin JSON API: state, listings, reset, faults, webhooks, SendGrid public key, toggles."""
 
 from __future__ import annotations
 
@@ -199,6 +199,20 @@ async def stripe_platform(request: Request) -> Response:
                          "webhook_endpoints": rt.config.stripe_webhook_endpoints})
 
 
+async def stripe_search_lag(request: Request) -> Response:
+    """``{"seconds": float}``: how long a customer created from now on stays out of ``/v1/customers/search``
+    (0: no lag; customers created earlier keep theirs)."""
+    rt = runtime(request)
+    body = json.loads(await request.body() or b"{}")
+    try:
+        seconds = float(body.get("seconds", 0.0))
+    except (TypeError, ValueError) as exc:
+        return JSONResponse({"error": f"bad search lag: {exc}"}, status_code=400)
+    if seconds < 0:
+        return JSONResponse({"error": "bad search lag: seconds must be >= 0"}, status_code=400)
+    return JSONResponse({"seconds": _toggle(rt, "stripe_search_lag_seconds", seconds)})
+
+
 async def docusign_consent(request: Request) -> Response:
     """``{"given": bool}``: whether the impersonated user consented to the integration (JWT grant)."""
     rt = runtime(request)
@@ -231,5 +245,6 @@ routes = [
     Route("/_sandbox/stripe/idempotency/expire", stripe_expire_keys, methods=["POST"]),
     Route("/_sandbox/sendgrid/senders", sendgrid_senders, methods=["POST"]),
     Route("/_sandbox/stripe/platform", stripe_platform, methods=["POST"]),
+    Route("/_sandbox/stripe/search-lag", stripe_search_lag, methods=["POST"]),
     Route("/_sandbox/docusign/consent", docusign_consent, methods=["POST"]),
 ]

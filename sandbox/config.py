@@ -72,6 +72,10 @@ class SandboxConfig(BaseSettings):
     #: Webhook endpoints registered in the Dashboard (``GET /v1/webhook_endpoints``); None: one endpoint,
     #: ``stripe_webhook_url`` with ``stripe_webhook_events``, as the sandbox delivers.
     stripe_webhook_endpoints: list[dict[str, Any]] | None = None
+    #: Stripe's search index trails writes ("less than a minute" normally): a customer created less than
+    #: this many seconds ago (the value at its creation) is not returned by ``/v1/customers/search``;
+    #: ``GET /v1/customers?email=`` and retrieve are consistent. 0: searchable at once.
+    stripe_search_lag_seconds: float = Field(default=0.0, ge=0.0)
 
     # Webhook delivery and persistence
     webhook_max_attempts: int = 8

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 
 from starlette.requests import Request
 from starlette.routing import Route
@@ -48,6 +49,7 @@ def create_customer(rt: Runtime, request: Request, params: Params) -> StripeObje
         invoice_prefix=secrets.token_hex(4).upper(),
         invoice_settings={"custom_fields": None, "default_payment_method": None, "footer": None},
         _seq=rt.state.next_seq(),
+        _searchable_at=time.time() + rt.config.stripe_search_lag_seconds,  # when the search index has it
     )
     rt.state.table("customers")[customer["id"]] = customer
     rt.state.commit()
@@ -80,9 +82,14 @@ def list_customers(rt: Runtime, request: Request, params: Params) -> StripeObjec
 
 
 def search_customers(rt: Runtime, request: Request, params: Params) -> StripeObject:
-    """Supports ``metadata['k']:'v'``, ``email:'x'``, ``name:'x'`` clauses joined by ``AND``."""
+    """Supports ``metadata['k']:'v'``, ``email:'x'``, ``name:'x'`` clauses joined by ``AND``.
+
+    Like Stripe's, the index trails creation: a customer is found ``stripe_search_lag_seconds`` (the value
+    when it was created) after its creation, not before (the list endpoint has it at once).
+    """
     query = require(params, "query")
-    customers = list(rt.state.table("customers").values())
+    now = time.time()
+    customers = [c for c in rt.state.table("customers").values() if c.get("_searchable_at", 0.0) <= now]
     for clause in re.split(r"\s+AND\s+", query, flags=re.IGNORECASE):
         match = _CLAUSE.match(clause)
         if match is None:

@@ -143,6 +143,7 @@ class CaseCore:
                              on_remind=lambda _n: self._mail(MailKind.NEEDS_ATTENTION, self._to_staff(), ctx))
             self.s.retry_requested = False
             self._clear_attention()
+            self._sync_waiting()  # staff answered: while the step runs again, the case no longer waits on them
             self._event(f"retrying {step}")
 
     async def _together(self, *steps: Awaitable[None]) -> None:
@@ -303,7 +304,9 @@ class CaseCore:
             role = self._who()[0] if self._who is not None else None
             parties = tuple(waiting_parties(role, self.s))
             wanted = (parties, self._since if parties else None)
-        if wanted == self._sa_waiting or not self._money_view():
+        # The same parties as already upserted keep their "since": it answers "how long has this party held
+        # the case up", and each upsert is a history event.
+        if wanted[0] == self._sa_waiting[0] or not self._money_view():
             return
         self._sa_waiting = wanted
         parties, since = wanted

@@ -403,6 +403,7 @@ class CaseMessages(CaseRecorder):
             deadline=self.req.deadline, budget_cap=self.req.budget_cap, description=self.req.description,
             matter_type=self.req.matter_type.value, advocate_id=self.req.advocate.id,
             billing_currency=self.req.advocate.billing_currency,
+            invoice_days_until_due=self.policy.invoice_days_until_due,
             advocate_language=self.req.advocate.language, defender_id=s.defender.id if s.defender else None,
             defender_language=s.defender.language if s.defender else None,
             waiting=None if s.stage.terminal else waiting, attention=s.attention, agreement=s.agreement,

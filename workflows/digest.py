@@ -1,9 +1,12 @@
 """DigestWorkflow: one digest (staff daily, finance weekly), started by a Temporal Schedule.
 
-Gathers the worklist in an activity (it reads every running case's status, which a workflow may not do),
-then sends one personal message per reader in one mail activity. An empty worklist sends nothing. The
-mail keys come from the audience, the period and the reader's position (``casefac.digest``), so a second
-run in the same period (a schedule fired twice, a manual trigger) is answered from the mail ledger.
+Gathers the digest in an activity (it reads every running case's status, which a workflow may not do): the
+counts and a template context capped per section (``casefac.digest.context``), built once, never the whole
+worklist. Then it sends one personal message per reader in one mail activity; ``MailBatch`` has no shared
+context, so each message carries that capped one and the input stays under ``casefac.digest.BATCH_BOUND``.
+An empty worklist sends nothing. The mail keys come from the audience, the period and the reader's position
+(``casefac.digest``), so a second run in the same period (a schedule fired twice, a manual trigger) is
+answered from the mail ledger.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ with workflow.unsafe.imports_passed_through():
         GATHER_ACTIVITY,
         KINDS,
         WORKFLOW,
+        Digest,
         DigestInput,
         DigestResult,
         GatherDigest,
-        context,
+        digest_of,
         idempotency_key,
         period,
     )
@@ -36,22 +40,24 @@ class DigestWorkflow:
     @workflow.run
     async def run(self, inp: DigestInput) -> DigestResult:
         at = workflow.now()
-        worklist = await workflow.execute_activity(
-            GATHER_ACTIVITY, GatherDigest(audience=inp.audience, at=at), result_type=Worklist,
+        # A Worklist is what the gather activity returned before the cap (a run begun on an older worker, or an
+        # older worker answering during a rolling deploy): capped here the same way.
+        got = await workflow.execute_activity(
+            GATHER_ACTIVITY, GatherDigest(audience=inp.audience, at=at), result_type=Digest | Worklist,  # type: ignore[arg-type]
             task_queue=TaskQueue.MAIN, start_to_close_timeout=timedelta(minutes=5),
             retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=10),
             summary=f"Worklist for the {inp.audience} digest")
-        done = DigestResult(audience=inp.audience, period=period(inp.audience, at), items=len(worklist.items),
-                            sent=0, unanswered=worklist.unanswered)
-        if worklist.empty:
+        digest = got if isinstance(got, Digest) else digest_of(got)
+        done = DigestResult(audience=inp.audience, period=period(inp.audience, at), items=digest.items,
+                            sent=0, unanswered=digest.unanswered)
+        if digest.empty:
             workflow.logger.info("digest empty: nothing sent", extra={"audience": inp.audience})
             return done
         role = Role.STAFF if inp.audience == "staff" else Role.FINANCE
-        ctx = context(worklist)
         messages = [SendMail(idempotency_key=idempotency_key(inp.audience, at, n), kind=KINDS[inp.audience],
                              to=MailTo(role=role, party_id=f"{inp.audience}-digest-{n}", email=r.email, name=r.name,
                                        language=r.language),
-                             context=ctx)
+                             context=digest.context)
                     for n, r in enumerate(inp.recipients)]
         opts = OPTIONS[ActivityName.SEND_MAILS]
         await workflow.execute_activity(

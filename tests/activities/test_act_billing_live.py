@@ -190,3 +190,33 @@ async def test_a_25_line_report_resumes_after_keys_expired_without_duplicates(
     ref = await run(billing.issue_invoice, invoice_request(lines=25))
     assert ref.amount_due == usd(4500 * 25) and ref.status == "open"
     assert len(listing(sandbox, "invoiceitems")) == 25
+
+
+@pytest.mark.parametrize(("route", "phase"), [("POST /v1/invoices/[^/]+/send$", "after"),
+                                              ("POST /v1/invoices/[^/]+/finalize$", "during")])
+async def test_a_quick_staff_retry_finds_the_new_advocates_customer_and_invoice_not_yet_searchable(
+        billing: BillingActivities, sandbox: RunningSandbox, route: str, phase: str) -> None:
+    """A new Advocate's first invoice: attempt 1 makes the customer and the invoice, then finalize/send fails
+    with a failure Stripe replays. Staff retry (fresh keys) within the search index's lag: the customer is
+    found through the consistent list by email, so no twin customer and no second invoice."""
+    sandbox.admin("POST", "/_sandbox/stripe/search-lag", {"seconds": 60})
+    fault(sandbox, route, phase)
+    with pytest.raises(ApplicationError):
+        await run(billing.issue_invoice, invoice_request())
+    with pytest.raises(ApplicationError) as replayed:  # Temporal's retry: same keys, the stored failure
+        await run(billing.issue_invoice, invoice_request())
+    assert replayed.value.non_retryable and "replayed by Stripe" in replayed.value.message
+    [customer] = listing(sandbox, "customers")
+    assert customer["metadata"]["advocate_id"] == "ADV-0001"
+
+    ref = await run(billing.issue_invoice, invoice_request(generation=1))  # staff retry, seconds later
+
+    customers = [c for c in listing(sandbox, "customers") if c["metadata"].get("advocate_id") == "ADV-0001"]
+    invoices = [i for i in listing(sandbox, "invoices") if i["metadata"].get("workflow_id") == "case-JIM-2026-0042"
+                and i["metadata"].get("report_number") == "1"]
+    assert (len(customers), len(invoices)) == (1, 1)  # no twin customer, no second invoice
+    assert customers[0]["id"] == customer["id"]
+    assert [i["id"] for i in invoices] == [ref.invoice_id]
+    assert invoices[0]["customer"] == customer["id"]
+    assert ref.status == "open" and ref.amount_due == usd(13500)
+    assert len(listing(sandbox, "invoiceitems")) == 3

@@ -1,8 +1,8 @@
 """The sandbox behaves as the live providers do where casefac's correctness depends on it.
 
 Stripe: failed results stored and replayed under the idempotency key, a balance transfers draw on, Connect
-capabilities, 10 embedded invoice lines; SendGrid and DocuSign: rate-limit headers; the account set-up
-endpoints ``casefac doctor`` reads.
+capabilities, 10 embedded invoice lines, a customer search index that trails creation; SendGrid and
+DocuSign: rate-limit headers; the account set-up endpoints ``casefac doctor`` reads.
 """
 
 from __future__ import annotations
@@ -112,3 +112,27 @@ def test_the_setup_endpoints_doctor_reads(sandbox: RunningSandbox, client: strip
         client.v1.accounts.list({"limit": 1})
     with pytest.raises(stripe.InvalidRequestError):
         transfer(client, "k-c")
+
+
+def test_customer_search_trails_creation_the_list_does_not(client: stripe.StripeClient,
+                                                           sandbox: RunningSandbox) -> None:
+    """Stripe's search index lags writes ("less than a minute"); ``GET /v1/customers?email=`` is consistent."""
+    assert sandbox.admin("POST", "/_sandbox/stripe/search-lag", {"seconds": 0.5}) == {"seconds": 0.5}
+    created = client.v1.customers.create({"email": "lag@firm.test", "metadata": {"advocate_id": "ADV-LAG"}})
+    query = {"query": "metadata['advocate_id']:'ADV-LAG'"}
+    assert client.v1.customers.search(query).data == []  # not indexed yet
+    assert [c.id for c in client.v1.customers.list({"email": "lag@firm.test"}).data] == [created.id]
+    assert client.v1.customers.retrieve(created.id).id == created.id
+    time.sleep(0.6)
+    assert [c.id for c in client.v1.customers.search(query).data] == [created.id]
+
+    sandbox.admin("POST", "/_sandbox/stripe/search-lag", {"seconds": 60})
+    fresh = client.v1.customers.create({"email": "lag@firm.test", "metadata": {"advocate_id": "ADV-LAG"}})
+    assert [c.id for c in client.v1.customers.search(query).data] == [created.id]
+    assert {c.id for c in client.v1.customers.list({"email": "lag@firm.test"}).data} == {created.id, fresh.id}
+
+    sandbox.admin("POST", "/_sandbox/reset")  # the config's lag (none) again
+    assert sandbox.config.stripe_search_lag_seconds == 0.0
+    again = client.v1.customers.create({"email": "lag@firm.test", "metadata": {"advocate_id": "ADV-LAG"}})
+    assert [c.id for c in client.v1.customers.search(query).data] == [again.id]
+    assert httpx.post(f"{sandbox.base_url}/_sandbox/stripe/search-lag", json={"seconds": -1}).status_code == 400

@@ -6,11 +6,31 @@ schedule's action would, so the test controls the clock and the cases.
 
 from __future__ import annotations
 
+import json
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from casefac.activity_io import ActivityName, TaskQueue
-from casefac.digest import WORKFLOW, DigestInput, DigestRecipient, DigestResult, period
+from pydantic_core import to_json
+
+from casefac.activity_io import ActivityName, MailKind, TaskQueue
+from casefac.case import CaseStage
+from casefac.digest import (
+    BATCH_BOUND,
+    KINDS,
+    MAX_READERS,
+    SECTION_CAP,
+    WORKFLOW,
+    DigestInput,
+    DigestRecipient,
+    DigestResult,
+    period,
+)
 from casefac.mail_render import render_mail
+from casefac.money import Money
+from casefac.state import AgreementStatus, InvoiceState
+from casefac.status import CaseStatus, MoneyFigures
 from tests.workflow.harness import Harness
 
 READERS = [DigestRecipient(email="coord.ana@justiceinmotion.example.org", language="en"),
@@ -92,3 +112,106 @@ def test_every_kind_of_item_renders_in_both_digests_and_languages() -> None:
             rendered = render_mail(kind, language, context(worklist), strict=True)
             shown = [i for i in items if any(i.kind in ks for ks in SECTIONS[audience])]  # type: ignore[index]
             assert all(i.command in rendered.text and i.command in rendered.html for i in shown)
+
+
+# ---- a long worklist: capped per section, and a bounded mail input ---------------------------------------------
+OPEN, OVERDUE = 300, 100  # 400 items, every one an invoice (the finance digest lists every open invoice)
+TEN_READERS = [DigestRecipient(email=f"fin.{n}@justiceinmotion.example.org", language=("en", "es", "fr")[n % 3],
+                               name=f"Reader {n}") for n in range(10)]
+MORE = {"en": "and {n} more items: run casefac money for the full list",
+        "es": "y {n} elementos más: ejecute casefac money para ver la lista completa",
+        "fr": "et {n} autres éléments : exécutez casefac money pour voir la liste complète"}
+
+
+def _status(case_id: str, invoice: Any) -> CaseStatus:
+    return CaseStatus(
+        case_id=case_id, stage=CaseStage.PAYMENT, country="GT", advocate_id="ADV-1", advocate_language="en",
+        defender_id="DEF-GT-002", defender_language="es", waiting=None, attention=None, agreement=AgreementStatus(),
+        contract=None, previous_contract=None, advocate_completed=True, envelope=None, tasks=[], reports=[],
+        invoices=[invoice], payouts=[], money=MoneyFigures(), evaluations_from=[], outcome=None, timeline=[],
+        history_events=10)
+
+
+def _invoiced(n: int, *, overdue: bool) -> CaseStatus:
+    today = date.today()
+    due = today - timedelta(days=10 + n) if overdue else today + timedelta(days=400 + n)
+    return _status(f"JIM-2025-{n:04d}", InvoiceState(
+        report_number=1, invoice_id=f"in_{n}", number=f"INV-{n:04d}", status="open",
+        amount_due=Money(amount=15500, currency="USD"), issued_at=datetime.now(UTC) - timedelta(days=40 + n),
+        due_date=due))
+
+
+@dataclass
+class _Listed:
+    """Stands in for a harness case: the digest reads ``status()`` of each (``tests.workflow.world``)."""
+
+    listed: CaseStatus
+
+    async def status(self) -> CaseStatus:
+        return self.listed
+
+
+async def test_a_long_worklist_is_capped_per_section_and_the_mail_input_stays_bounded(harness: Harness) -> None:
+    statuses = ([_invoiced(n, overdue=False) for n in range(OPEN)]
+                + [_invoiced(OPEN + n, overdue=True) for n in range(OVERDUE)])
+    harness.cases.extend(_Listed(s) for s in statuses)  # type: ignore[misc]
+
+    with harness.env.auto_time_skipping_disabled():
+        result: DigestResult = await harness.client.execute_workflow(
+            WORKFLOW, DigestInput(audience="finance", recipients=TEN_READERS),
+            id=f"digest-finance-{uuid.uuid4().hex[:6]}", task_queue=TaskQueue.MAIN, result_type=DigestResult)
+
+    assert result.items == OPEN + OVERDUE and result.sent == len(TEN_READERS)
+    [batch] = harness.fakes.calls[ActivityName.SEND_MAILS]
+    size = len(to_json(batch))
+    assert size < 256 * 1024 and size <= BATCH_BOUND < 2 * 1024 * 1024, size
+    mails = harness.fakes.mails("finance_digest")
+    assert len(mails) == len(TEN_READERS)
+    for mail in mails:
+        sections = {s["kind"]: s for s in mail.context["sections"]}  # type: ignore[union-attr]
+        assert [(k, s["count"], len(s["entries"]), s["more"]) for k, s in sections.items()] == [
+            ("invoice_overdue", OVERDUE, SECTION_CAP, OVERDUE - SECTION_CAP),
+            ("invoice_open", OPEN, SECTION_CAP, OPEN - SECTION_CAP)]
+        # Oldest first: the overdue invoices longest unpaid (the last made here), the open ones issued first.
+        assert [e["case_id"] for e in sections["invoice_overdue"]["entries"]] == [
+            f"JIM-2025-{n:04d}" for n in range(OPEN + OVERDUE - 1, OPEN + OVERDUE - 1 - SECTION_CAP, -1)]
+        assert [e["case_id"] for e in sections["invoice_open"]["entries"]][:2] == [
+            f"JIM-2025-{OPEN - 1:04d}", f"JIM-2025-{OPEN - 2:04d}"]
+        rendered = render_mail(mail.kind, mail.to.language, mail.context, strict=True)
+        assert rendered.text.count("$ casefac status ") == 2 * SECTION_CAP
+        assert rendered.html.count("<code") == 2 * SECTION_CAP
+        for n in (OPEN - SECTION_CAP, OVERDUE - SECTION_CAP):
+            line = MORE[mail.to.language].format(n=n)
+            assert line in rendered.text and line in rendered.html, (mail.to.language, line)
+        assert f"({OPEN})" in rendered.text and f"({OVERDUE})" in rendered.text  # the true counts, in the titles
+
+
+def test_the_mail_input_is_bounded_whatever_the_items_say() -> None:
+    """Every section full of items whose texts are as long as texts get, escaped at six bytes a character,
+    and ten readers with the longest names: each context stays in its budget and the batch under the bound."""
+    from casefac.activity_io import MailBatch, MailTo, SendMail
+    from casefac.digest import CONTEXT_BUDGET, context
+    from casefac.parties import Role
+    from casefac.worklist import SECTIONS, Item, Worklist
+
+    now = datetime(2026, 12, 1, 13, tzinfo=UTC)
+    wordy = "\x01é€😀" * 2000
+    for audience in ("staff", "finance"):
+        kinds = [k for ks in SECTIONS[audience] for k in ks]  # type: ignore[index]
+        items = [Item(kind=k, case_id=f"JIM-2026-{n:04d}" + wordy[:80], since=now - timedelta(days=n), what=wordy,  # type: ignore[arg-type]
+                      party=wordy, detail=wordy, amount=wordy, days=n, bucket=wordy, escalated=True,
+                      command=wordy) for k in kinds for n in range(200)]
+        worklist = Worklist(audience=audience, at=now, items=items, cases=len(items),  # type: ignore[arg-type]
+                            unanswered=[f"case-{n}-" + wordy for n in range(500)])
+        ctx = context(worklist)
+        assert len(json.dumps(ctx, separators=(",", ":"))) <= CONTEXT_BUDGET
+        assert all(s["count"] == len(s["entries"]) + s["more"] for s in ctx["sections"])
+        assert ctx["unanswered_more"] == 500 - 25
+        batch = MailBatch(messages=[SendMail(
+            idempotency_key="k" * 200, kind=MailKind.FINANCE_DIGEST,
+            to=MailTo(role=Role.FINANCE, party_id=f"{audience}-digest-{n}", language="fr",
+                      email=f"{'a' * 64}@{'b' * 55}.{'c' * 60}.{'d' * 60}.example.org", name="\x01" * 200),
+            context=ctx) for n in range(MAX_READERS)])
+        assert len(to_json(batch)) <= BATCH_BOUND < 2 * 1024 * 1024
+        for language in ("en", "es", "fr"):
+            render_mail(KINDS[audience], language, ctx, strict=True)  # type: ignore[index]

@@ -111,3 +111,42 @@ async def test_a_finished_case_waits_on_nobody(harness: Harness) -> None:
     await case.stage(CaseStage.DECLINED)
     attrs = await eventually(lambda: _attrs(case), lambda a: a.get(sa.CASE_STAGE) == "DECLINED", what="declined")
     assert not attrs.get(sa.WAITING_ON)
+
+
+async def test_waiting_on_leaves_staff_as_soon_as_staff_retry(harness: Harness) -> None:
+    """Review finding: after a retry the case kept ``WaitingOn=staff`` until the next wait began, so the
+    "waiting on staff" view listed cases staff had already handled while the step ran again (for hours if
+    the provider kept failing). Here the invoice fails twice: between the retry and the second failure the
+    history must hold an upsert of ``WaitingOn`` without staff."""
+    import json
+
+    from temporalio.api.enums.v1 import EventType
+
+    case = await harness.open()
+    harness.fakes.refuse[ActivityName.ISSUE_INVOICE] += [f"StripeRejected|{STRIPE_SAYS}"] * 2
+    await case.to_assignment()
+    await case.approve(await case.submit(case.report(ReportKind.INTERIM)))
+    first = await case.until(lambda s: s.attention is not None, "needs attention")
+    assert first.attention is not None
+    await case.update(Update.RETRY_STEP, RetryStep(actor=STAFF, note="Created the customer in Stripe"))
+    await case.until(lambda s: s.attention is not None and s.attention.since > first.attention.since,
+                     "the second failure")
+
+    history = await case.handle.fetch_history()
+    retried = next(e.event_id for e in history.events
+                   if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+                   and e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+                   == Update.RETRY_STEP)
+    waiting_on: list[list[str]] = []
+    flagged_again = None
+    for e in history.events:
+        if e.event_id <= retried or e.event_type != EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+            continue
+        fields = e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+        if "WaitingOn" in fields:
+            waiting_on.append(json.loads(fields["WaitingOn"].data) or [])
+        if "NeedsAttention" in fields and json.loads(fields["NeedsAttention"].data) is True:
+            flagged_again = e.event_id
+            break
+    assert flagged_again is not None, "the second failure flagged the case again"
+    assert waiting_on and "staff" not in waiting_on[0], waiting_on
