@@ -215,3 +215,18 @@ def test_the_mail_input_is_bounded_whatever_the_items_say() -> None:
         assert len(to_json(batch)) <= BATCH_BOUND < 2 * 1024 * 1024
         for language in ("en", "es", "fr"):
             render_mail(KINDS[audience], language, ctx, strict=True)  # type: ignore[index]
+
+
+def test_the_workflow_reads_a_gather_result_from_before_the_cap() -> None:
+    """A run begun on an older worker (or an older worker's gather during a rolling deploy) holds a Worklist."""
+    from casefac.converter import data_converter
+    from casefac.digest import Digest, digest_of
+    from casefac.worklist import build
+
+    convert = data_converter(None).payload_converter
+    worklist = build("finance", [_invoiced(n, overdue=True) for n in range(30)], datetime.now(UTC))
+    for sent, kind in ((worklist, type(worklist)), (digest_of(worklist), Digest)):
+        [payload] = convert.to_payloads([sent])
+        [got] = convert.from_payloads([payload], [Digest | type(worklist)])  # type: ignore[list-item]
+        assert type(got) is kind
+    assert digest_of(worklist).context["sections"][0]["more"] == 30 - SECTION_CAP  # type: ignore[index]
