@@ -17,8 +17,29 @@ from casefac.settings import Settings
 from tests.contracts.recording import enable_session_recording
 from tests.records.pg import PostgresMissing, PostgresServer, start_postgres
 
-#: Every sandbox of the session records its provider traffic; tests/contracts validates it.
-enable_session_recording()
+#: Every sandbox of the session records its provider traffic; tests/contracts validates it, and so does the
+#: end of the session (below) for the folders that run after tests/contracts.
+SESSION_RECORDING = enable_session_recording()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """All the traffic the session recorded, held to the providers' specs: drift anywhere fails the run.
+
+    ``tests/contracts`` runs in the middle of the suite (alphabetical order), so the end-to-end, fault,
+    integration and portal tests' exchanges are only complete here. Counts go to
+    ``test-artifacts/contract-report-session-end.json``.
+    """
+    if not any(SESSION_RECORDING.glob("*.jsonl")):
+        return
+    from tests.contracts.test_contracts import explain, report, validate
+
+    counts, new, _used = validate(SESSION_RECORDING)
+    report("contract-report-session-end", counts, new)
+    if new:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("\n" + explain(new), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 #: Set on CI: the PostgreSQL tests must run there, a skip would hide that they never did.
 REQUIRE_POSTGRES = "CASEFAC_REQUIRE_POSTGRES"
