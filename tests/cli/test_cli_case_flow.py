@@ -7,6 +7,7 @@ send them); everything staff and finance do goes through ``casefac`` commands.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from casefac.activity_io import ActivityName
 from casefac.case import CaseStage
@@ -18,8 +19,9 @@ from tests.conftest import eventually
 from tests.workflow.harness import Case
 
 
-async def _in_payment(world: CliWorld, defender: str = "DEF-GT-001") -> Case:
-    case = await world.harness.open()
+async def _in_payment(world: CliWorld, defender: str = "DEF-GT-001", **request: Any) -> Case:
+    """A case assigned through the CLI, signed, with its final report waiting for staff's review."""
+    case = await world.harness.open(**request)
     await case.until(lambda s: s.waiting is not None and s.waiting.role == "staff", "waiting for review")
     ran = await world.cli("assign", case.case_id, "--defender", defender)
     assert ran.code == 0, ran.text

@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-from casefac.report import ReportKind
 from starters.stack.spec import REPO_ROOT
 from tests.cli.conftest import CliWorld
 from tests.cli.test_cli_case_flow import _in_payment
@@ -51,16 +50,7 @@ async def test_the_readmes_sample_case_file_opens_a_case(world: CliWorld) -> Non
 
 
 async def test_adjustments_are_in_the_cases_billing_currency(world: CliWorld) -> None:
-    case = await world.harness.open(currency="CAD")
-    await case.until(lambda s: s.waiting is not None, "waiting for review")
-    assert (await world.cli("assign", case.case_id, "--defender", "DEF-GT-001")).code == 0
-    case.defender_id = "DEF-GT-001"
-    await case.accept()
-    await case.sign_advocate_agreement()
-    await case.complete_and_approve_contract()
-    await case.sign_all()
-    await case.submit(case.report(ReportKind.FINAL))
-    await case.until(lambda s: s.waiting is not None and s.waiting.role == "staff", "report waiting")
+    case = await _in_payment(world, currency="CAD")
     ran = await world.cli("review-report", case.case_id, "--rate", "GTQ:CAD=0.18", "--rate", "USD:CAD=1.36",
                           "--rate", "GTQ:USD=0.13", "--adjust", "Courtesy discount=-10.00")
     assert ran.code == 0, ran.text  # before: "-10.00" was read as USD on a CAD invoice and refused
