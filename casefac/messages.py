@@ -19,10 +19,28 @@ from casefac.report import Adjustment, HourExpenseReport
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
+class LinkUse(BaseModel):
+    """The portal link an update came through, set by the gateway from the verified token.
+
+    The workflow refuses a one-shot link's nonce once it has been used, and any link whose epoch is older
+    than the party's current one (staff bump it when they revoke or re-send a party's links).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    nonce: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    epoch: Annotated[int, Field(ge=0)] = 0
+
+
 class _Message(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     actor: Actor
+    #: Set by the portal for a party's update (``gateway/portal``); checked by ``workflows/guard_links.py``.
+    link: LinkUse | None = None
+    #: A staff member's signed assertion over this update (``casefac/staff_assertion.py``), made by the CLI
+    #: and verified by ``workflows/guard_staff.py``; the payload digest covers every field but this one.
+    assertion: Annotated[str, Field(max_length=4096)] | None = None
 
 
 class ReviewCase(_Message):

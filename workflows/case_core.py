@@ -92,6 +92,19 @@ class CaseCore:
     def _current(self) -> ContractRevision:
         return self.s.revisions[-1]
 
+    def _signed_revision(self) -> ContractRevision:
+        """The revision the parties signed (the envelope's), which every later step executes and prices.
+
+        ``_current`` is the latest edit; once an envelope exists, tasks, pricing, LEDES and notices follow the
+        envelope's revision instead, so an edit that nobody signed can never be billed (review C1).
+        """
+        env = self.s.envelope
+        if env is not None:
+            for rev in self.s.revisions:
+                if rev.number == env.revision:
+                    return rev
+        return self._current
+
     # ------------------------------------------------------------------------------------ activities
     async def _act(self, name: str, arg: Any, result_type: type[T] | None, *, summary: str, step: str,
                    blocking: bool = True, on_staff_retry: Callable[[Any, int], Any] | None = None) -> Any:
