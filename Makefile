@@ -4,14 +4,25 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser postgres demo test lint up clean i18n
+.PHONY: install browser postgres demo test lint up clean i18n lock
 
-$(STAMP): pyproject.toml
+# Dependencies come from requirements.lock: every package pinned with its sha256 hashes (pip refuses anything
+# else), then casefac itself without dependencies. `make lock` re-resolves after a change to pyproject.toml.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "Installing casefac and its dependencies into $(VENV) (first run only)..."
-	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@echo "Installing casefac and its locked, hash-checked dependencies into $(VENV) (first run only)..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@$(PY) -m starters.dependency_floors requirements.lock
 	@touch $(STAMP)
+
+LOCKVENV := .casefac/lock-venv
+lock:
+	@test -x $(LOCKVENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCKVENV) && \
+	  $(LOCKVENV)/bin/pip install --quiet --disable-pip-version-check 'pip-tools>=7.4,<8')
+	$(LOCKVENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
+	  --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	$(PY) -m starters.dependency_floors requirements.lock
 
 install: $(STAMP)
 
