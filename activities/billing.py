@@ -22,7 +22,7 @@ Advocate invoiced at once (or one crashed half-way) would pull each other's line
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -34,6 +34,7 @@ from temporalio.exceptions import ApplicationError
 from activities.heartbeat import in_thread
 from casefac.activity_io import (
     ActivityName,
+    GetInvoice,
     InvoiceRef,
     IssueInvoice,
     PayDefender,
@@ -43,7 +44,7 @@ from casefac.activity_io import (
 from casefac.errors import ErrorType, for_status, rate_limit_delay, rejected, unavailable
 from casefac.ids import idempotency_key
 from casefac.money import Money
-from casefac.parties import Advocate
+from casefac.parties import Advocate, Defender
 from casefac.settings import StripeSettings
 
 #: Per Stripe call; a hung call fails the attempt as StripeUnavailable rather than hanging the thread.
@@ -53,7 +54,7 @@ SEARCH_LAG_SECONDS = 30.0
 T = TypeVar("T")
 
 
-def invoice_key(workflow_id: str, report_number: int, *parts: object, generation: int = 0) -> str:
+def invoice_key(workflow_id: str, report_number: int | str, *parts: object, generation: int = 0) -> str:
     """``case-JIM-2026-0042:invoice:r1[:item3|:finalize|:send][:g2]`` (``gN``: the Nth staff retry)."""
     return with_generation(idempotency_key(workflow_id, "invoice", f"r{report_number}", *parts), generation)
 
@@ -120,8 +121,12 @@ def stripe_errors(what: str) -> Iterator[None]:
 class BillingActivities:
     """Invoice and payout activities on ``TaskQueue.BILLING``."""
 
-    def __init__(self, settings: StripeSettings) -> None:
+    def __init__(self, settings: StripeSettings,
+                 roster: Callable[[str | None], Sequence[Defender]] | None = None) -> None:
+        """``roster(country)``: the Defenders as the roster holds them now; ``pay_defender`` checks the account
+        it is asked to pay against it (security C2 §5: the activity trusts the roster, not its input)."""
         self._settings = settings
+        self._roster = roster
         self._client = stripe.StripeClient(
             settings.api_key.get_secret_value(),
             base_addresses={"api": settings.api_base},
@@ -145,6 +150,11 @@ class BillingActivities:
         """Void an open invoice; already void → unchanged; paid → ``InvoiceAlreadyPaid`` (non-retryable)."""
         return await in_thread(self._void, request)
 
+    @activity.defn(name=ActivityName.GET_INVOICE)
+    async def get_invoice(self, request: GetInvoice) -> InvoiceRef:
+        """The invoice as Stripe has it now (read-only): the workflow confirms "paid" and reconciles with it."""
+        return await in_thread(self._get, request)
+
     @activity.defn(name=ActivityName.PAY_DEFENDER)
     async def pay_defender(self, request: PayDefender) -> TransferRef:
         """A Connect transfer to the Defender's account, at most once per case and report."""
@@ -152,15 +162,18 @@ class BillingActivities:
 
     # -- issue ------------------------------------------------------------------------------------
     def _issue(self, request: IssueInvoice) -> InvoiceRef:
-        wf, n = request.workflow_id, request.report_number
-        customer_id = self.ensure_customer(request.advocate, generation=request.key_generation)
+        wf, n = request.workflow_id, _report_part(request)
+        customer_id = self.ensure_customer(request.advocate, generation=request.key_generation,
+                                           update=request.update_customer)
         g = request.key_generation
-        invoice = self._find_invoice(customer_id, wf, n) or self._create_invoice(request, customer_id)
+        invoice = (self._find_invoice(customer_id, wf, request.report_number, request.reissue)
+                   or self._create_invoice(request, customer_id))
         if invoice.status == "draft":
             invoice = self._add_items(request, customer_id, invoice)
-            if invoice.amount_due != request.total.amount or invoice.currency.upper() != request.total.currency:
+            # The total, not amount_due: a customer credit balance lowers what is due, not what was billed.
+            if invoice.total != request.total.amount or invoice.currency.upper() != request.total.currency:
                 raise rejected(ErrorType.INVOICE_TOTAL_MISMATCH,
-                               f"Stripe invoice {invoice.id} totals {invoice.amount_due} "
+                               f"Stripe invoice {invoice.id} totals {invoice.total} "
                                f"{invoice.currency.upper()}, expected {request.total.format()}")
             invoice = self._call(f"Stripe finalize invoice {invoice.id}", lambda: self._client.v1.invoices
                                  .finalize_invoice(invoice.id, {"auto_advance": False},
@@ -173,7 +186,7 @@ class BillingActivities:
         activity.logger.info("invoice %s for %s report %s is %s", invoice.id, wf, n, invoice.status)
         return _invoice_ref(invoice)
 
-    def ensure_customer(self, advocate: Advocate, *, generation: int = 0) -> str:
+    def ensure_customer(self, advocate: Advocate, *, generation: int = 0, update: bool = False) -> str:
         """One Stripe customer per Advocate across all their cases, found by ``metadata['advocate_id']``.
 
         Found by search first (any email the Advocate ever had). Stripe's search index lags creation by up
@@ -190,7 +203,9 @@ class BillingActivities:
                            lambda: self._client.v1.customers.search({"query": query, "limit": 1}))
         customer = found.data[0] if found.data else self._list_customer(advocate)
         if customer is not None:
-            if customer.email != str(advocate.email) or customer.name != advocate.name:
+            # Only on an explicit change (``update``): a case's snapshot of the Advocate may be older than a
+            # fix made in Stripe or by another case, and must not revert it (review M3).
+            if update and (customer.email != str(advocate.email) or customer.name != advocate.name):
                 self._call(f"Stripe update customer {customer.id}", lambda: self._client.v1.customers.update(
                     customer.id, {"email": str(advocate.email), "name": advocate.name}))
             return str(customer.id)
@@ -226,14 +241,17 @@ class BillingActivities:
                     return customer
         return None
 
-    def _find_invoice(self, customer_id: str, workflow_id: str, report_number: int) -> Any:
-        """An invoice an earlier attempt made for this case and report (any status), else None."""
+    def _find_invoice(self, customer_id: str, workflow_id: str, report_number: int, reissue: int = 0) -> Any:
+        """An invoice an earlier attempt made for this case and report (any status), else None.
+
+        ``reissue``: the staff re-issue it belongs to (0: the report's first invoice, whose metadata has none)."""
         page = self._call(f"Stripe list invoices {customer_id}", lambda: self._client.v1.invoices.list(
             {"customer": customer_id, "limit": 100}))
         with stripe_errors(f"Stripe list invoices {customer_id}"):
             for invoice in page.auto_paging_iter():
                 meta = invoice.metadata.to_dict() if invoice.metadata else {}
-                if meta.get("workflow_id") == workflow_id and meta.get("report_number") == str(report_number):
+                if meta.get("workflow_id") == workflow_id and meta.get("report_number") == str(report_number) \
+                        and meta.get("reissue", "") == (str(reissue) if reissue else ""):
                     return invoice
         return None
 
@@ -248,7 +266,7 @@ class BillingActivities:
             "description": f"Case Facilitation {request.case_id}, report {request.report_number}",
             "metadata": _metadata(request),
         }
-        key = invoice_key(request.workflow_id, request.report_number, generation=request.key_generation)
+        key = invoice_key(request.workflow_id, _report_part(request), generation=request.key_generation)
         return self._call(f"Stripe create invoice {request.workflow_id} r{request.report_number}",
                           lambda: self._client.v1.invoices.create(params, {"idempotency_key": key}))
 
@@ -276,7 +294,7 @@ class BillingActivities:
                 "currency": line.amount.currency.lower(), "description": line.description[:500],
                 "metadata": {**_metadata(request), "line": str(i), "code": line.code},
             }
-            key = invoice_key(request.workflow_id, request.report_number, f"item{i}",
+            key = invoice_key(request.workflow_id, _report_part(request), f"item{i}",
                               generation=request.key_generation)
             self._call(f"Stripe add item {i} to {invoice.id}",
                        lambda p=params, k=key: self._client.v1.invoice_items.create(p, {"idempotency_key": k}))
@@ -302,7 +320,15 @@ class BillingActivities:
         invoice = self._call(f"Stripe get invoice {request.invoice_id}",
                              lambda: self._client.v1.invoices.retrieve(request.invoice_id))
         if invoice.status == "paid":
+            if request.paid_ok:  # a payment that raced the cancel: the case records it and staff decide
+                return _invoice_ref(invoice)
             raise rejected(ErrorType.INVOICE_ALREADY_PAID, f"Stripe invoice {invoice.id} is already paid")
+        if request.mark == "uncollectible":
+            if invoice.status == "open":
+                key = idempotency_key(request.workflow_id, "uncollectible", invoice.id)
+                invoice = self._call(f"Stripe mark uncollectible {invoice.id}", lambda: self._client.v1.invoices
+                                     .mark_uncollectible(invoice.id, {}, {"idempotency_key": key}))
+            return _invoice_ref(invoice)
         if invoice.status in ("open", "uncollectible"):
             key = idempotency_key(request.workflow_id, "void", invoice.id)
             invoice = self._call(f"Stripe void invoice {invoice.id}", lambda: self._client.v1.invoices
@@ -312,11 +338,21 @@ class BillingActivities:
         # running must be cancelled by the workflow first, or it may finalize the draft later).
         return _invoice_ref(invoice)
 
+    def _get(self, request: GetInvoice) -> InvoiceRef:
+        invoice = self._call(f"Stripe get invoice {request.invoice_id}",
+                             lambda: self._client.v1.invoices.retrieve(request.invoice_id))
+        meta = invoice.metadata.to_dict() if invoice.metadata else {}
+        if meta.get("workflow_id") != request.workflow_id:  # never report another case's invoice as this one's
+            raise rejected(ErrorType.STRIPE_REJECTED, f"Stripe invoice {invoice.id} is not an invoice of "
+                           f"{request.workflow_id}")
+        return _invoice_ref(invoice)
+
     # -- payout -----------------------------------------------------------------------------------
     def _pay(self, request: PayDefender) -> TransferRef:
         if request.amount.amount <= 0:
             raise rejected(ErrorType.INVALID_PAYOUT, f"payout for {request.workflow_id} "
                            f"r{request.report_number} must be positive")
+        self._check_payee(request)
         existing = self._find_transfer(request)
         if existing is not None:
             return _transfer_ref(existing)
@@ -359,6 +395,27 @@ class BillingActivities:
                         status=details.get("status"), code="balance_insufficient",
                         provider_message=details.get("provider_message"), fix=fix)
 
+    def _check_payee(self, request: PayDefender) -> None:
+        """The account and amount against the roster and the ceiling, not as the input says (security C2 §5).
+
+        Anyone able to schedule this activity could otherwise name any connected account and any amount."""
+        limit = self._settings.max_transfer
+        if request.amount.amount > limit:
+            raise rejected(ErrorType.INVALID_PAYOUT, f"payout {request.amount.format()} for {request.workflow_id} "
+                           f"r{request.report_number} exceeds the transfer ceiling "
+                           f"{Money(amount=limit, currency=request.amount.currency).format()}",
+                           fix="pay it by hand and record it (casefac record-payout), or raise "
+                               "CASEFAC_STRIPE__MAX_TRANSFER, then retry")
+        if self._roster is None:
+            return
+        defender = next((d for d in self._roster(request.country) if d.id == request.defender_id), None)
+        if defender is None or defender.payout.kind != "stripe_connect" or \
+                defender.payout.account_id != request.account_id:
+            raise rejected(ErrorType.INVALID_PAYOUT, f"payout for {request.workflow_id} r{request.report_number}: "
+                           f"the account is not {request.defender_id}'s Stripe account in the roster",
+                           fix="check the Defender's payout account in the roster (casefac defenders show), "
+                               "then retry")
+
     def _find_transfer(self, request: PayDefender) -> Any:
         page = self._call(f"Stripe list transfers {request.workflow_id}", lambda: self._client.v1.transfers.list(
             {"transfer_group": request.workflow_id, "limit": 100}))
@@ -376,16 +433,33 @@ class BillingActivities:
 
 
 def _metadata(request: IssueInvoice) -> dict[str, str]:
-    return {"case_id": request.case_id, "workflow_id": request.workflow_id,
+    meta = {"case_id": request.case_id, "workflow_id": request.workflow_id,
             "report_number": str(request.report_number)}
+    if request.reissue:
+        meta["reissue"] = str(request.reissue)
+    return meta
+
+
+def _report_part(request: IssueInvoice) -> int | str:
+    """The report in idempotency keys: ``1``, or ``1i2`` for its second staff re-issue (new keys, new invoice)."""
+    return f"{request.report_number}i{request.reissue}" if request.reissue else request.report_number
 
 
 def _invoice_ref(invoice: Any) -> InvoiceRef:
     due = datetime.fromtimestamp(invoice.due_date, UTC).date() if invoice.due_date else None
+    cur = str(invoice.currency).upper()
+
+    def money(name: str) -> Money | None:
+        value = getattr(invoice, name, None)
+        return Money(amount=int(value), currency=cur) if isinstance(value, int) else None  # type: ignore[arg-type]
+
+    credited = sum(int(getattr(invoice, n, 0) or 0) for n in ("pre_payment_credit_notes_amount",
+                                                             "post_payment_credit_notes_amount"))
     return InvoiceRef(
         invoice_id=str(invoice.id), number=invoice.number, status=invoice.status,
-        amount_due=Money(amount=int(invoice.amount_due), currency=str(invoice.currency).upper()),
-        hosted_invoice_url=invoice.hosted_invoice_url, due_date=due,
+        amount_due=Money(amount=int(invoice.amount_due), currency=cur),  # type: ignore[arg-type]
+        hosted_invoice_url=invoice.hosted_invoice_url, due_date=due, total=money("total"),
+        amount_paid=money("amount_paid"), amount_remaining=money("amount_remaining"), credited=credited,
     )
 
 

@@ -52,6 +52,8 @@ from casefac.activity_io import (
     CONTRACT_SIGNERS,
     ActivityName,
     EnvelopeRef,
+    EnvelopeTruth,
+    GetEnvelopeStatus,
     SendAgreementEnvelope,
     SendContractEnvelope,
     StoredDocuments,
@@ -66,8 +68,11 @@ from casefac.settings import DocuSignSettings
 #: (connect, read) seconds per REST call: a hung call fails the attempt (retryable) well inside the
 #: activity's start-to-close timeout (workflows/options.py), instead of being cut off by it.
 REQUEST_TIMEOUT = (5, 25)
-#: How far back the idempotency search looks. Retries of one activity span hours, not months.
-LOOKUP_WINDOW = timedelta(days=60)
+#: How far back the idempotency search looks: a step can sit in NeedsAttention for months before staff retry
+#: it (review m12), so the window spans more than a year rather than the retries' hours.
+LOOKUP_WINDOW = timedelta(days=400)
+#: Statuses in which a stray duplicate envelope can still be signed, and so is voided when found (m12).
+LIVE_STATUSES = frozenset({"created", "sent", "delivered"})
 JWT_SCOPES = ("signature", "impersonation")
 JWT_LIFETIME_SECONDS = 3600
 #: ``clientUserId`` of JiM's countersignature (the parties use their party ids).
@@ -280,6 +285,15 @@ class EsignActivities:
         """Idempotent: an envelope already voided, completed or declined is left as it is."""
         return await in_thread(self._void, request)
 
+    @activity.defn(name=ActivityName.GET_ENVELOPE_STATUS)
+    async def get_envelope_status(self, request: GetEnvelopeStatus) -> EnvelopeTruth:
+        """Read-only (idempotent): DocuSign's status of an envelope and the recipients who completed it.
+
+        The workflows ask before they believe a "completed" webhook (security C2 §4) and on reminder ticks
+        (review M7), so a lost or forged Connect message can neither stall nor move a case.
+        """
+        return await in_thread(self._truth, request)
+
     @activity.defn(name=ActivityName.STORE_SIGNED_DOCUMENTS)
     async def store_signed_documents(self, request: StoreSignedDocuments) -> StoredDocuments:
         return await in_thread(self._store, request)
@@ -337,12 +351,23 @@ class EsignActivities:
             found = self._session.envelopes().list_status_changes(
                 self._settings.account_id, custom_field=f"workflow_id={workflow_id}", from_date=since,
                 include="custom_fields", _request_timeout=REQUEST_TIMEOUT)
+        matches = []
         for envelope in found.envelopes or []:
             fields = envelope.custom_fields.text_custom_fields if envelope.custom_fields else None
             values = {f.name: f.value for f in fields or []}
             if values.get("step") == step and values.get("workflow_id") == workflow_id:
-                return EnvelopeRef(envelope_id=str(envelope.envelope_id), status=str(envelope.status))
-        return None
+                matches.append(EnvelopeRef(envelope_id=str(envelope.envelope_id), status=str(envelope.status)))
+        if not matches:
+            return None
+        # Search lag can leave two envelopes for one step: keep the most advanced (a signed one wins, else the
+        # first), void the other live ones so nobody signs a stray copy (m12). The caller honours the status.
+        keep = next((m for m in matches if m.status == "completed"), matches[0])
+        for stray in matches:
+            if stray.envelope_id != keep.envelope_id and stray.status in LIVE_STATUSES:
+                activity.logger.warning("voiding duplicate envelope %s of %s %s", stray.envelope_id, workflow_id,
+                                        step)
+                self._void(VoidEnvelope(envelope_id=stray.envelope_id, reason="Duplicate envelope"))
+        return keep
 
     def _void(self, request: VoidEnvelope) -> EnvelopeRef:
         what = f"DocuSign void envelope {request.envelope_id}"
@@ -363,6 +388,19 @@ class EsignActivities:
             raise err
         activity.logger.info("envelope %s voided", request.envelope_id)
         return EnvelopeRef(envelope_id=request.envelope_id, status="voided")
+
+    def _truth(self, request: GetEnvelopeStatus) -> EnvelopeTruth:
+        with docusign_errors(f"DocuSign get envelope {request.envelope_id}", self._session):
+            envelope = self._session.envelopes().get_envelope(
+                self._settings.account_id, request.envelope_id, include="recipients",
+                _request_timeout=REQUEST_TIMEOUT)
+        signers = envelope.recipients.signers if envelope.recipients and envelope.recipients.signers else []
+        signed = [str(r.recipient_id) for r in signers if str(r.status) in ("completed", "signed")]
+        reason = str(envelope.voided_reason or "") or next(
+            (str(r.declined_reason) for r in signers if r.declined_reason), "")
+        activity.logger.info("envelope %s is %s (%s)", request.envelope_id, envelope.status, request.reason)
+        return EnvelopeTruth(envelope_id=request.envelope_id, status=str(envelope.status), signed=signed,
+                             reason=reason[:200])
 
     def _status(self, envelope_id: str) -> str:
         with docusign_errors(f"DocuSign get envelope {envelope_id}", self._session):

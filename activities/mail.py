@@ -29,6 +29,7 @@ from activities.heartbeat import in_thread
 from activities.mail_ledger import MailLedger
 from casefac.activity_io import ActivityName, MailBatch, MailReceipt, MailTo, SendMail
 from casefac.errors import ErrorType, for_status, rate_limit_delay, rejected, unavailable
+from casefac.ids import advocate_workflow_id, case_workflow_id
 from casefac.links import LinkSigner
 from casefac.mail_render import RenderedMail, action_links, mail_language, render_mail
 from casefac.parties import Role
@@ -36,6 +37,10 @@ from casefac.settings import SendGridSettings
 
 #: Below SEND_MAIL's 30 s start-to-close, so a hung send fails as SendGridUnavailable, not as a timeout.
 REQUEST_TIMEOUT_SECONDS = 20.0
+#: Click, open and subscription tracking off for every message.
+TRACKING_OFF: dict[str, Any] = {"click_tracking": {"enable": False, "enable_text": False},
+                                "open_tracking": {"enable": False},
+                                "subscription_tracking": {"enable": False}}
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,9 @@ class MailActivities:
             "reply_to": {"email": self._settings.staff_email, "name": self._settings.from_name},
             "categories": [request.kind.value],
             "custom_args": custom_args,
+            # Per message, whatever the account says (review M3): click tracking would rewrite every portal
+            # link through SendGrid's redirector, which would then hold the party's capability tokens.
+            "tracking_settings": TRACKING_OFF,
         }
         if request.attachments:
             body["attachments"] = [{"content": a.content_base64, "filename": a.filename, "type": a.content_type,
@@ -127,6 +135,7 @@ class MailActivities:
         return Recipient(str(to.email), to.name, to.language)
 
     def render(self, request: SendMail, to: Recipient, now: datetime) -> RenderedMail:
+        check_links(request, _workflow_id())
         language = mail_language(to.language)
         signed = [(action, self._links.url(action, now)) for action in request.actions]
         context = {**request.context, "recipient_name": to.name, "staff_email": self._settings.staff_email}
@@ -157,6 +166,36 @@ class MailActivities:
             # Accepted without an id: nothing to record, and retrying would duplicate the mail.
             return f"unknown:{request.idempotency_key}"
         return str(message_id)
+
+
+def _workflow_id() -> str | None:
+    try:
+        return activity.info().workflow_id
+    except RuntimeError:  # called outside an activity (previews, tests): only the recipient rule applies
+        return None
+
+
+def check_links(request: SendMail, workflow_id: str | None) -> None:
+    """Refuse to mint a link the recipient may not hold (review C2 §5): every link must name the mail's own
+    recipient (role and party id) and the case of the workflow that asked (``case-<id>``), so a forged
+    activity input cannot mail the Advocate's sign link to an attacker's address. The Agreement's links come
+    from the Advocate entity (``advocate-<id>``) and name that Advocate."""
+    for action in request.actions:
+        if action.role is not request.to.role or action.party_id != request.to.party_id:
+            raise rejected(ErrorType.MAIL_LINK_REFUSED,
+                           f"link for {action.role.value} {action.party_id} refused in mail to "
+                           f"{request.to.role.value} {request.to.party_id}")
+        if request.case_id is not None and action.case_id != request.case_id:
+            raise rejected(ErrorType.MAIL_LINK_REFUSED, f"link for case {action.case_id} in a mail about "
+                                                        f"{request.case_id}")
+        if workflow_id is not None and workflow_id not in (case_workflow_id(action.case_id),
+                                                           advocate_workflow_id(action.party_id)):
+            raise rejected(ErrorType.MAIL_LINK_REFUSED,
+                           f"link for case {action.case_id} refused: asked by {workflow_id}")
+        if workflow_id is not None and workflow_id == advocate_workflow_id(action.party_id) \
+                and action.action != "sign_agreement":
+            raise rejected(ErrorType.MAIL_LINK_REFUSED, f"the Advocate entity may mint sign_agreement only, "
+                                                        f"not {action.action}")
 
 
 def _first_error(body: Any) -> tuple[str | None, str | None]:

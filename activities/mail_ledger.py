@@ -8,6 +8,7 @@ share, or run one mail worker.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -25,11 +26,25 @@ CREATE TABLE IF NOT EXISTS sent (
 """
 
 
+def private_file(path: Path) -> None:
+    """Create ``path`` owner-only (0600) before SQLite opens it (review m10); SQLite gives its ``-wal`` and
+    ``-shm`` files the database file's mode. A file from before is narrowed to 0600 too."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for sibling in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if sibling.exists():
+            sibling.chmod(0o600)
+
+
 class MailLedger:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_file(path)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)

@@ -80,6 +80,24 @@ class RosterActivities:
         return RosterSnapshot(defenders=[d.model_copy(update={"open_cases": counts.get(d.id, 0)})
                                          for d in defenders])
 
+    def current(self, country: str | None) -> list[Defender]:
+        """The Defenders of ``country`` as the roster holds them now (``pay_defender``'s payee check, W2).
+
+        Falls back to the roster file like ``load_roster`` does while the record is unreachable and the
+        roster was never seen there; once it has been, an outage is an error to retry, never the file."""
+        try:
+            defenders, _ = self.from_record(country)
+        except _record_errors() as exc:
+            if self._roster_in_record:
+                raise unavailable(ErrorType.RECORDS_UNAVAILABLE, "the roster is in the case record, which is "
+                                  f"unreachable ({type(exc).__name__})") from None
+            log.warning("case record unreachable (%s): payees are checked against %s",
+                        type(exc).__name__, self._roster_file.name)
+            defenders = None
+        if defenders is None:
+            defenders = [d for d in self.read().defenders if country is None or d.country == country]
+        return defenders
+
     def _ready(self) -> Records | None:
         with self._lock:
             if self._records is None and self._open_records is not None:

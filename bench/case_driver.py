@@ -9,6 +9,7 @@ times out, or the closed case is not what the demo verifies (one paid invoice, o
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -21,7 +22,7 @@ from bench.polling import poll
 from bench.world import STAFF, BenchWorld, bench_case
 from casefac.case import CaseStage
 from casefac.ids import advocate_workflow_id, case_workflow_id
-from casefac.messages import Receipt
+from casefac.messages import LinkUse, Receipt
 from casefac.parties import Actor, Role
 from casefac.status import CaseStatus
 from starters import staff_actions
@@ -87,7 +88,13 @@ class CaseRun:
         return await self.wait(lambda: self.handle.query("status", result_type=CaseStatus), ready, what)
 
     async def update(self, name: str, payload: Any) -> Receipt:
-        """A party's update, sent as the gateway sends it (``gateway/portal/updates.send_update``), timed."""
+        """A party's update, sent as the gateway sends it (``gateway/portal/updates.send_update``), timed.
+
+        Like the gateway, it carries the link it came through (``LinkUse``): a fresh nonce per update, as each
+        portal action is its own emailed link, at epoch 0 (the bench never revokes or re-sends a party's
+        links). The workflow spends a one-shot link's nonce (``workflows/guard_links.py``).
+        """
+        payload = payload.model_copy(update={"link": LinkUse(nonce=secrets.token_urlsafe(16), epoch=0)})
         with self.stats.update(name):
             return await self.handle.execute_update(name, payload, result_type=Receipt)
 

@@ -43,7 +43,7 @@ from bench.shape import Shape, shape_of
 from bench.sources import changed, fingerprint
 from bench.stack import BenchStack
 from bench.waits import Waits, webhook_latencies
-from bench.world import CASE_NUMBER_BASE, BenchWorld, load_roster
+from bench.world import CASE_NUMBER_BASE, BenchWorld, enroll_staff, load_roster
 from casefac.codec import converter_from_settings
 from casefac.ids import advocate_workflow_id, case_workflow_id
 from casefac.settings import Settings
@@ -54,6 +54,7 @@ from starters.stack.up import AlreadyRunning, StartError
 from workers.runner import workflow_runner
 from workflows.advocate import AdvocateWorkflow
 from workflows.case import CaseFacilitationWorkflow
+from workflows.guard import CasefacGuard
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,8 @@ async def _replay(client: Client, settings: Settings, workflow_id: str) -> Repla
     """
     history = await client.get_workflow_handle(workflow_id).fetch_history()
     replayer = Replayer(workflows=[CaseFacilitationWorkflow, AdvocateWorkflow],
-                        data_converter=converter_from_settings(settings), workflow_runner=workflow_runner())
+                        data_converter=converter_from_settings(settings), workflow_runner=workflow_runner(),
+                        interceptors=[CasefacGuard()])  # as the worker runs them (workers/main.py)
     times: list[float] = []
     try:
         for _ in range(2):
@@ -236,6 +238,7 @@ async def _warm_up(world: BenchWorld, console: Console) -> Shape:
 
 async def measure(stack: BenchStack, config: BenchConfig, console: Console, began: float) -> BenchResult:
     settings = stack.settings
+    enroll_staff(settings)  # the cases require signed staff updates, as on `casefac up`'s stack
     client = await connect_client(settings, identity="casefac-bench")
     limits = httpx.Limits(max_connections=max(20, config.concurrency * 2), max_keepalive_connections=config.concurrency)
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:

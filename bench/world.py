@@ -18,7 +18,10 @@ from casefac.parties import Actor, Defender, Role
 from casefac.roster import Roster, parse_roster
 from casefac.settings import Settings
 from starters.demo.sample import sample_case
+from starters.staff_signing import DEV_KEYS_DIR, enroll
 
+#: The bench's coordinator. Its cases require signed staff updates, as every case on ``casefac up``'s stack
+#: does: :func:`enroll_staff` gives it a development key, so each staff update is signed and verified.
 STAFF = Actor(role=Role.STAFF, id="coord.bench")
 #: Case ids the bench uses: ``JIM-<year>-<BASE + i>`` (six digits), on a fresh private server.
 CASE_NUMBER_BASE = 100_000
@@ -40,6 +43,14 @@ class BenchWorld:
     @property
     def gateway_url(self) -> str:
         return self.settings.gateway.public_url.rstrip("/")
+
+
+def enroll_staff(settings: Settings) -> None:
+    """A development key for :data:`STAFF` beside the stack's own (``<data dir>/staff-keys``), registered in the
+    stack's staff directory, so ``starters.staff_actions`` signs the bench's staff updates as the CLI signs a
+    member's (the bench's cases require signatures: ``casefac up`` sets ``CASEFAC_STAFF__REQUIRE_SIGNATURES``)."""
+    enroll(settings, STAFF.id, STAFF.role.value, by="casefac-bench", name="Bench coordinator",
+           keys_dir=settings.data_dir.expanduser() / DEV_KEYS_DIR)
 
 
 def load_roster(settings: Settings) -> Roster:

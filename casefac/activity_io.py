@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -26,11 +27,17 @@ class ActivityName:
     SEND_CONTRACT_ENVELOPE = "esign.send_contract"
     VOID_ENVELOPE = "esign.void_envelope"
     STORE_SIGNED_DOCUMENTS = "esign.store_documents"
+    #: W1: DocuSign's truth about one envelope (read-only): reconciliation and confirming "completed".
+    GET_ENVELOPE_STATUS = "esign.get_envelope_status"
+    #: W1: the Advocate entity's answer about the agreement, for a case confirming an ``agreement_signed``.
+    CONFIRM_AGREEMENT = "agreement.confirm"
     SEND_MAIL = "mail.send"
     SEND_MAILS = "mail.send_batch"
     ISSUE_INVOICE = "billing.issue_invoice"
     VOID_INVOICE = "billing.void_invoice"
     PAY_DEFENDER = "billing.pay_defender"
+    #: W2: Stripe's truth about one invoice (read-only): confirming "paid", reconciling before each dunning mail.
+    GET_INVOICE = "billing.get_invoice"
     WRITE_RECORD = "records.write"
 
 
@@ -45,7 +52,7 @@ class TaskQueue:
     RECORDS = "casefac-records"
 
 
-_frozen = ConfigDict(frozen=True, extra="forbid")
+_frozen = ConfigDict(frozen=True, extra="ignore")
 
 
 # roster ---------------------------------------------------------------------------------------------
@@ -96,6 +103,32 @@ class VoidEnvelope(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=200)]
 
 
+class GetEnvelopeStatus(BaseModel):
+    """W1: ask DocuSign for an envelope's status and who signed (``reason`` is for the log only)."""
+
+    model_config = _frozen
+    envelope_id: str
+    reason: Annotated[str, Field(max_length=60)] = ""
+
+
+class EnvelopeTruth(BaseModel):
+    """W1: what DocuSign says about an envelope: its status and the recipient ids that completed."""
+
+    model_config = _frozen
+    envelope_id: str
+    #: DocuSign's status: created, sent, delivered, signed, completed, declined, voided.
+    status: str
+    signed: list[str] = []
+    reason: str = ""
+
+
+class ConfirmAgreement(BaseModel):
+    """W1: a case asks the Advocate's entity whether the agreement is really in force (security C2 §4)."""
+
+    model_config = _frozen
+    advocate_id: str
+
+
 class StoreSignedDocuments(BaseModel):
     model_config = _frozen
     case_id: str
@@ -111,7 +144,8 @@ class StoredDocuments(BaseModel):
 
 
 #: DocuSign recipient ids of the contract envelope, by role, in routing order.
-CONTRACT_SIGNERS: dict[Role, str] = {Role.ADVOCATE: "1", Role.DEFENDER: "2", Role.STAFF: "3"}
+CONTRACT_SIGNERS: MappingProxyType[Role, str] = MappingProxyType({Role.ADVOCATE: "1", Role.DEFENDER: "2",
+                                                                  Role.STAFF: "3"})
 
 
 # mail -----------------------------------------------------------------------------------------------
@@ -123,6 +157,8 @@ class MailKind(StrEnum):
     ASSIGNMENT_CONFIRMED = "assignment_confirmed"
     AGREEMENT_TO_SIGN = "agreement_to_sign"
     AGREEMENT_REMINDER = "agreement_reminder"
+    #: W1: to the address an Agreement was sent to, when a case names other contact details (security m8).
+    AGREEMENT_CONTACT_CHANGED = "agreement_contact_changed"
     CONTRACT_REVIEW = "contract_review"
     CONTRACT_REMINDER = "contract_reminder"
     CONTRACT_TO_SIGN = "contract_to_sign"
@@ -170,6 +206,9 @@ class PortalAction(BaseModel):
     role: Role
     party_id: str
     case_id: str
+    #: The party's link epoch on this case when the link is minted (``workflows/guard_links.py``); links of
+    #: an older epoch are refused (revoked by ``casefac resend``).
+    epoch: Annotated[int, Field(ge=0)] = 0
 
 
 #: A template value: already formatted text, a number or a flag; lists of mappings for a digest's sections.
@@ -218,6 +257,12 @@ class IssueInvoice(BaseModel):
     lines: Annotated[list[PricedLine], Field(min_length=1)]
     total: Money
     days_until_due: int
+    #: W2 (review M3): update the Stripe customer's email and name from ``advocate`` (an explicit change by staff);
+    #: otherwise an existing customer is left as it is, so a fix made in Stripe is not reverted by a stale snapshot.
+    update_customer: bool = False
+    #: W2 (review M6): a staff re-issue of the report's invoice (1, 2…): new idempotency keys and metadata, so
+    #: Stripe makes a new invoice instead of finding the voided one.
+    reissue: Annotated[int, Field(ge=0)] = 0
     #: Bumped by the workflow each time staff retry this step after NeedsAttention: Stripe replays a failed
     #: request's result under its idempotency key for 24 h, so a retry must send new keys (0: the first keys).
     key_generation: Annotated[int, Field(ge=0)] = 0
@@ -231,12 +276,31 @@ class InvoiceRef(BaseModel):
     amount_due: Money
     hosted_invoice_url: str | None = None
     due_date: date | None = None
+    #: W2 (review M6): Stripe's figures; ``total`` is what was billed, the others move with payments and credits.
+    total: Money | None = None
+    amount_paid: Money | None = None
+    amount_remaining: Money | None = None
+    #: Credit notes against the invoice (``post_payment_credit_notes_amount`` + ``pre_payment…``), minor units.
+    credited: int = 0
 
 
 class VoidInvoice(BaseModel):
     model_config = _frozen
     workflow_id: str
     invoice_id: str
+    #: W2: answer a paid invoice with its ref instead of ``InvoiceAlreadyPaid`` (a cancel records the payment).
+    paid_ok: bool = False
+    #: W2: ``uncollectible``: mark it uncollectible (a staff write-off) instead of voiding it.
+    mark: Literal["void", "uncollectible"] = "void"
+
+
+class GetInvoice(BaseModel):
+    """W2: read one invoice at Stripe (``reason`` is for the log only)."""
+
+    model_config = _frozen
+    workflow_id: str
+    invoice_id: str
+    reason: Annotated[str, Field(max_length=60)] = ""
 
 
 class PayDefender(BaseModel):
@@ -249,6 +313,8 @@ class PayDefender(BaseModel):
     amount: Money
     #: As ``IssueInvoice.key_generation``: a staff retry's transfer goes out under a fresh idempotency key.
     key_generation: Annotated[int, Field(ge=0)] = 0
+    #: W2 (security C2 §5): the country whose roster the activity loads itself to check ``account_id``.
+    country: str | None = None
 
 
 class TransferRef(BaseModel):

@@ -40,7 +40,7 @@ class MatterType(StrEnum):
 class Client(BaseModel):
     """The migrant client. Personal data: only ever inside encrypted payloads, never in ids or logs."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     full_name: Annotated[str, Field(min_length=1, max_length=200)]
     date_of_birth: date | None = None
@@ -51,7 +51,7 @@ class Client(BaseModel):
 class CaseRequest(BaseModel):
     """What an Advocate asks for; opens a CaseFacilitationWorkflow."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     case_id: CaseId
     advocate: Advocate

@@ -79,7 +79,8 @@ def worst_status(invoices: Sequence[InvoiceState]) -> str | None:
 def payout_status(payouts: Sequence[PayoutState]) -> str | None:
     if not payouts:
         return None
-    return "pending" if any(p.status == "pending" for p in payouts) else "paid"
+    # W2: a payout waiting for its second approval, or reversed by Stripe, is not paid either
+    return "pending" if any(p.status in ("pending", "to_approve", "reversed") for p in payouts) else "paid"
 
 
 def money_attributes(state: CaseState, days_until_due: int) -> list[Any]:
@@ -176,6 +177,20 @@ def _totals(invoices: Sequence[InvoiceState], payouts: Sequence[PayoutState]) ->
     return " · ".join(parts)
 
 
+def _money_decisions(case_id: str, state: CaseState) -> list[str]:
+    """W2: approvals over a cap and invoices waiting on a decision (figures and commands; reasons stay in status)."""
+    lines = [f"Report {a.number} approved over the {'; the '.join(a.over_caps)} by `{a.approved_by}` "
+             f"(reason: `casefac status {case_id}`)" for a in state.approved if a.over_caps]
+    lines += [f"Invoice `{i.number or i.invoice_id}` needs a decision: `casefac resolve-invoice {case_id} "
+              f"{i.report_number} --decision …`" for i in state.invoices if i.needs_decision and not i.resolution]
+    return [*lines, ""] if lines else []
+
+
+def summary_line(req: CaseRequest) -> str:
+    """The line finance relies on, as ``casefac open`` writes it into the static summary."""
+    return f"Case {req.case_id} · {req.country} · {req.matter_type.value}"
+
+
 def current_details(req: CaseRequest, state: CaseState, *, now: datetime, days_until_due: int,
                     waiting: tuple[str, str, datetime] | None = None) -> str:
     """Markdown for the Temporal UI's Current Details, most urgent first. ``waiting``: (who, what, since)."""
@@ -190,9 +205,14 @@ def current_details(req: CaseRequest, state: CaseState, *, now: datetime, days_u
         for pay in state.payouts:
             lines += _payout_line(pay, defender_id)
         lines += ["", f"Totals: {_totals(state.invoices, state.payouts)}", ""]
+        lines += _money_decisions(req.case_id, state)
     elif not state.stage.terminal:
         lines += ["**Money**: nothing invoiced or paid out yet", ""]
     who = f" · Defender `{state.defender.id}`" if state.defender else ""
+    # The start's static summary ("Case JIM-… · GT · protection") is not carried by continue-as-new (m15): the
+    # same line leads here, in the details every run refreshes.
+    lines.insert(0, summary_line(req))
+    lines.insert(1, "")
     lines.append(f"**{req.case_id}** · {state.stage.value} · {req.country} · Advocate `{req.advocate.id}`{who}")
     if waiting is not None and not state.stage.terminal:
         party, what, since = waiting

@@ -18,7 +18,7 @@ Text = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
 class TaskSpec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: Annotated[str, Field(pattern=r"^T[0-9]{1,3}$")]
     service: Service
@@ -27,7 +27,7 @@ class TaskSpec(BaseModel):
 
 
 class ContractTerms(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     scope: Text
     tasks: Annotated[list[TaskSpec], Field(min_length=1, max_length=30)]
@@ -55,7 +55,7 @@ class ContractTerms(BaseModel):
 class ContractRevision(BaseModel):
     """One revision. Any edit makes a new one and clears approvals, so nobody signs what they did not see."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     number: Annotated[int, Field(ge=1)]
     terms: ContractTerms

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from types import MappingProxyType
 
 from casefac.case import CaseRequest
 from casefac.contract import ContractRevision, ContractTerms, TaskSpec
@@ -17,14 +18,14 @@ from casefac.i18n import N_, gettext
 from casefac.labels import MATTERS, country, label
 from casefac.parties import Actor, Defender, Role, Service
 
-SERVICE_TASKS: dict[Service, str] = {
+SERVICE_TASKS: MappingProxyType[Service, str] = MappingProxyType({
     Service.LOCATE_CLIENT: N_("Locate the client and confirm a safe way to reach them"),
     Service.FACILITATE_COMMUNICATION: N_("Facilitate communication between the Advocate and the client"),
     Service.SETTLEMENT_COORDINATION: N_("Coordinate settlement signatures and the transfer of the award"),
     Service.WITNESS_AFFIDAVIT: N_("Obtain the witness affidavit(s) the Advocate specifies"),
     Service.DOCUMENT_COLLECTION: N_("Collect the documents the Advocate lists (e.g. birth certificates)"),
     Service.SERVICE_OF_PROCESS: N_("Serve process as instructed and return proof of service"),
-}
+})
 DRAFT_NOTE = N_("Drafted from the case request")
 #: The scope as stored (English, fixed for replay); SCOPE_MESSAGE is its translatable form.
 SCOPE_STORED = "Case Facilitation {case_id}: services in {country} for a {matter} matter, as listed in the tasks."

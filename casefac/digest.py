@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from types import MappingProxyType
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -21,7 +22,8 @@ from casefac.worklist import Audience, Worklist
 
 GATHER_ACTIVITY = "digest.gather"
 WORKFLOW = "DigestWorkflow"
-KINDS: dict[Audience, MailKind] = {"staff": MailKind.STAFF_DIGEST, "finance": MailKind.FINANCE_DIGEST}
+KINDS: MappingProxyType[Audience, MailKind] = MappingProxyType({"staff": MailKind.STAFF_DIGEST,
+                                                               "finance": MailKind.FINANCE_DIGEST})
 
 #: Entries shown per section (oldest first); the section keeps its true count and says how many more there are,
 #: with the command that lists them all (``casefac today`` / ``casefac money``).
@@ -41,7 +43,7 @@ MESSAGE_OVERHEAD = 4 * 1024
 #: carries the same capped context, since ``MailBatch`` has no shared one.
 BATCH_BOUND = MAX_READERS * (CONTEXT_BUDGET + MESSAGE_OVERHEAD)
 
-_frozen = ConfigDict(frozen=True, extra="forbid")
+_frozen = ConfigDict(frozen=True, extra="ignore")
 
 
 class DigestRecipient(BaseModel):

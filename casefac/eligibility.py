@@ -18,7 +18,7 @@ from casefac.parties import Defender, Service
 class CaseNeeds(BaseModel):
     """What a case asks of its Defender."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     country: str
     region: str | None = None
@@ -29,7 +29,7 @@ class CaseNeeds(BaseModel):
 
 
 class Exclusion(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     defender_id: str
     reason: str

@@ -43,6 +43,8 @@ class ErrorType:
     DOCUMENT_KEY_INVALID = "DocumentKeyInvalid"
     #: A mail to a party whose address is unknown (``MailTo.email`` missing for a non-staff role).
     MAIL_RECIPIENT_MISSING = "MailRecipientMissing"
+    #: A mail asked for a portal link its recipient may not hold (another party's, another case's): refused.
+    MAIL_LINK_REFUSED = "MailLinkRefused"
     #: The case record holds another case under this id: a reused id never overwrites the case of record.
     RECORD_ID_TAKEN = "RecordIdTaken"
     #: The records database is unreachable or behind the code's schema: retried until it is back.

@@ -12,7 +12,7 @@ Score = Annotated[int, Field(strict=True, ge=1, le=5)]
 
 
 class Evaluation(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     communication: Score
     quality: Score
@@ -34,7 +34,7 @@ class OutcomeResult(StrEnum):
 
 
 class Outcome(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     result: OutcomeResult
     decided_on: date | None = None

@@ -31,7 +31,7 @@ EventId = Text(200, 1)
 class EnvelopeEvent(BaseModel):
     """A DocuSign Connect event for one envelope."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_id: EventId
     envelope_id: Text(100, 1)
@@ -43,20 +43,31 @@ class EnvelopeEvent(BaseModel):
 
 
 class InvoiceEvent(BaseModel):
-    """A Stripe invoice event (``invoice.paid``, ``invoice.payment_failed``, ``invoice.voided``)."""
+    """A Stripe event about one of a case's invoices (``gateway/webhooks_stripe.py`` maps the types).
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    ``paid``, ``payment_failed``, ``voided``; and the rest of the lifecycle (W2, review M6):
+    ``marked_uncollectible``, ``partially_paid`` (``invoice.updated`` with a payment short of the total),
+    ``credit_note`` (``credit_note.created``), ``refunded`` (``charge.refunded``), ``dispute_opened`` /
+    ``dispute_closed`` (``charge.dispute.*``); ``transfer_reversed`` names the Defender's Connect transfer in
+    ``invoice_id``. ``amount`` is the event's own amount (credit, refund, dispute, reversal).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_id: EventId
     invoice_id: Text(100, 1)
-    kind: Literal["paid", "payment_failed", "voided"]
+    kind: Literal["paid", "payment_failed", "voided", "marked_uncollectible", "partially_paid", "credit_note",
+                  "refunded", "dispute_opened", "dispute_closed", "transfer_reversed"]
     amount_paid: int | None = None
+    amount_remaining: int | None = None
+    amount: int | None = None
+    outcome: Text(40) = ""
 
 
 class MailEvent(BaseModel):
     """A SendGrid delivery problem (bounce, dropped) for a message this case sent."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_id: EventId
     kind: Literal["bounce", "dropped", "blocked", "spamreport"]
@@ -67,15 +78,24 @@ class MailEvent(BaseModel):
 class AgreementRequest(BaseModel):
     """A case asks its Advocate's entity workflow for the one-time Advocate Agreement."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     case_workflow_id: Text(60, 1)
     case_id: Text(30, 1)
     advocate: Advocate
 
 
+class AgreementWithdrawal(BaseModel):
+    """W1: a case no longer waits for the Advocate Agreement (it was cancelled or left AGREEMENT)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    case_workflow_id: Text(60, 1)
+    case_id: Text(30, 1)
+
+
 class AgreementSigned(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     envelope_id: Text(100, 1)
     signed_at: datetime
@@ -89,3 +109,5 @@ class Signal:
     MAIL_EVENT = "mail_event"
     REQUEST_AGREEMENT = "request_agreement"
     AGREEMENT_SIGNED = "agreement_signed"
+    #: W1: a case tells its Advocate's entity it no longer waits (``AgreementWithdrawal``).
+    WITHDRAW_REQUEST = "withdraw_request"

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 from babel.dates import format_date
@@ -32,9 +33,9 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 
 #: Babel locales: Latin-American Spanish, U.S. English, Canadian French.
-LOCALES: dict[Lang, str] = {"es": "es_419", "en": "en_US", "fr": "fr_CA"}
+LOCALES: MappingProxyType[Lang, str] = MappingProxyType({"es": "es_419", "en": "en_US", "fr": "fr_CA"})
 #: What each language calls itself (language switch links).
-NATIVE_NAMES: dict[Lang, str] = {"es": "Español", "en": "English", "fr": "Français"}
+NATIVE_NAMES: MappingProxyType[Lang, str] = MappingProxyType({"es": "Español", "en": "English", "fr": "Français"})
 
 
 def N_(message: str) -> str:

@@ -4,8 +4,13 @@ Rotation works by adding a key and making it current: new payloads use it, while
 under older keys still decrypt because every old key stays in the ring. Keys are never removed here —
 dropping one would make every history it encrypted unreadable — so removal is a deliberate manual act.
 
-The file is JSON ``{"current": id, "keys": {id: base64 32-byte key}}``, written atomically with
-owner-only permissions because it protects migrants' client data (DESIGN §6).
+The file is JSON ``{"current": id, "keys": {id: base64 32-byte key}, "legacy_aad_keys": [id, ...]}``,
+written atomically with owner-only permissions because it protects migrants' client data (DESIGN §6).
+``legacy_aad_keys`` names the keys that existed before payloads were bound to their workflow
+(``casefac.codec``): only under those does the codec still read the old, unbound form. A file without the
+field predates the binding, so all its keys are legacy; rings generated since list none.
+
+Live mode refuses a ring file that group or others can access (review m6): ``load(owner_only=True)``.
 """
 
 from __future__ import annotations
@@ -56,6 +61,8 @@ class KeyRing(BaseModel):
 
     current: KeyId
     keys: dict[KeyId, SecretStr]
+    #: Keys that predate workflow binding (None in a file written before the field existed: all of them).
+    legacy_aad_keys: list[KeyId] | None = None
 
     @field_validator("keys")
     @classmethod
@@ -75,6 +82,10 @@ class KeyRing(BaseModel):
     def _current_is_known(self) -> Self:
         if self.current not in self.keys:
             raise ValueError(f"current key {self.current!r} is not among the keys")
+        if self.legacy_aad_keys is None:  # a ring written before the binding existed
+            object.__setattr__(self, "legacy_aad_keys", sorted(self.keys))
+        elif unknown := set(self.legacy_aad_keys) - set(self.keys):
+            raise ValueError(f"legacy_aad_keys names keys not in the ring: {sorted(unknown)}")
         return self
 
     # -- construction ----------------------------------------------------------------------------
@@ -82,7 +93,7 @@ class KeyRing(BaseModel):
     def generate(cls, key_id: str | None = None) -> KeyRing:
         """A fresh ring with one random key, current."""
         key_id = key_id or new_key_id()
-        return cls(current=key_id, keys={key_id: _new_key()})
+        return cls(current=key_id, keys={key_id: _new_key()}, legacy_aad_keys=[])
 
     def add_new_key(self, make_current: bool = True, key_id: str | None = None) -> str:
         """Add a random key (rotation) and return its id; old keys stay so old payloads still decrypt.
@@ -109,17 +120,21 @@ class KeyRing(BaseModel):
     # -- persistence -----------------------------------------------------------------------------
     def to_document(self) -> dict[str, Any]:
         """The on-disk JSON document, key material revealed (only ``save`` should need this)."""
-        return {"current": self.current, "keys": {k: v.get_secret_value() for k, v in self.keys.items()}}
+        return {"current": self.current, "keys": {k: v.get_secret_value() for k, v in self.keys.items()},
+                "legacy_aad_keys": sorted(self.legacy_aad_keys or ())}
 
     @classmethod
-    def load(cls, path: Path) -> KeyRing:
-        """Read a key ring file; a clear ``KeyRingError`` instead of a pydantic dump on any problem."""
+    def load(cls, path: Path, *, owner_only: bool = False) -> KeyRing:
+        """Read a key ring file; a clear ``KeyRingError`` instead of a pydantic dump on any problem.
+
+        ``owner_only`` (live mode) refuses a file whose mode is wider than 0600 instead of warning.
+        """
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError as exc:
             raise KeyRingError(f"key ring file {path} does not exist (`casefac up` creates one)") from exc
-        _warn_if_exposed(path)
+        _check_exposure(path, refuse=owner_only)
         try:
             return cls.model_validate(json.loads(text))
         except (json.JSONDecodeError, ValueError) as exc:
@@ -161,12 +176,14 @@ class KeyRing(BaseModel):
         return ring
 
 
-def _warn_if_exposed(path: Path) -> None:
-    """Warn (not fail: a read-only mount may not allow chmod) when group or others can read the keys."""
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        log.warning("key ring file %s is accessible to group/others (mode %o); chmod 600 it",
-                    path, stat.S_IMODE(mode))
+def _check_exposure(path: Path, *, refuse: bool) -> None:
+    """Group or others can reach the keys: refuse in live mode, else warn (a dev checkout on a laptop)."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & ~0o600:
+        if refuse:
+            raise KeyRingError(f"key ring file {path} has mode {mode:o}, wider than 0600; live mode refuses it. "
+                               f"Fix: chmod 600 {path} (and make its owner the service user)")
+        log.warning("key ring file %s is accessible beyond its owner (mode %o); chmod 600 it", path, mode)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -7,35 +7,36 @@ the reader's language, so nobody reads ``locate_client`` where they should read 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import MappingProxyType
 
 from babel import Locale
 
 from casefac.i18n import LOCALES, N_, gettext, language
 
-SERVICES: dict[str, str] = {
+SERVICES: MappingProxyType[str, str] = MappingProxyType({
     "locate_client": N_("Locate the client"),
     "facilitate_communication": N_("Facilitate communication"),
     "settlement_coordination": N_("Coordinate a settlement"),
     "witness_affidavit": N_("Witness affidavit"),
     "document_collection": N_("Collect documents"),
     "service_of_process": N_("Service of process"),
-}
-MATTERS: dict[str, str] = {
+})
+MATTERS: MappingProxyType[str, str] = MappingProxyType({
     "rights_violation": N_("rights violation"),
     "protection": N_("protection"),
-}
-ROLES: dict[str, str] = {
+})
+ROLES: MappingProxyType[str, str] = MappingProxyType({
     "advocate": N_("Advocate"),
     "defender": N_("Defender"),
     "staff": N_("Justice in Motion"),
     "finance": N_("Justice in Motion finance"),
-}
-TASK_STATUSES: dict[str, str] = {
+})
+TASK_STATUSES: MappingProxyType[str, str] = MappingProxyType({
     "open": N_("Open"),
     "in_progress": N_("In progress"),
     "done": N_("Done"),
     "blocked": N_("Blocked"),
-}
+})
 
 
 # TRANSLATORS: what separates the services in a list ("Locate the client; Collect documents").

@@ -10,6 +10,10 @@ Every line satisfies ``LINE_ITEM_TOTAL = round(LINE_ITEM_NUMBER_OF_UNITS x LINE_
 LINE_ITEM_ADJUSTMENT_AMOUNT``: a fee priced through an exchange rate can differ from ``hours x rounded
 converted rate`` by a cent, and that cent goes in the adjustment so the lines add up to the invoice exactly.
 Staff adjustments (discounts) become invoice-level fee adjustments (``IF``) with no units.
+
+``LINE_ITEM_DESCRIPTION`` is neutral (the UTBMS codes' labels, and for an expense what was spent): what the
+Defender typed appears only on the lines staff opted in when approving (``ApprovedReport.line_text``), so a
+file that travels by email to a law firm's accounting carries no interview subjects or places (security M4).
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ from typing import Annotated, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from casefac.money import EXPONENT, Money
+from casefac.money import EXPONENT, MONEY_CONTEXT, Money
 from casefac.pricing import PricedLine, rate_for
 from casefac.report import HourExpenseReport
 from casefac.state import ApprovedReport
+from casefac.utbms import label
 
 HEADER = "LEDES1998B[]"
 FIELDS: tuple[str, ...] = (
@@ -55,7 +60,7 @@ class LedesInvoice(BaseModel):
     optional because a LEDES file travels by email: ids are enough for the e-billing import.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     case_id: str
     invoice_number: Annotated[str, Field(min_length=1, max_length=100)]
@@ -146,21 +151,29 @@ def _line_items(inv: LedesInvoice) -> list[_Row]:
                          f"its adjustments have {expected}")
     fees, expenses, adjustments = priced[:n_fees], priced[n_fees:n_fees + n_exp], priced[n_fees + n_exp:]
     unit_cost = _round(_converted_rate(inv, inv.approved.priced.invoice_total.currency))
+    opted = set(inv.approved.line_text)
+
+    def text(key: str, neutral: str, typed: str) -> str:
+        return typed if key in opted else neutral
+
     rows: list[_Row] = []
-    for line, p in zip(report.hours, fees, strict=True):
+    for i, (line, p) in enumerate(zip(report.hours, fees, strict=True), start=1):
         _same_code(p, line.task_code)
         rows.append(_Row(kind="F", units=_units(line.hours), total=p.amount.amount, unit_cost=unit_cost,
                          adjustment=p.amount.amount - _round(line.hours * unit_cost), day=line.date,
-                         task=line.task_code, activity=line.activity_code, description=line.description))
-    for exp, p in zip(report.expenses, expenses, strict=True):
+                         task=line.task_code, activity=line.activity_code,
+                         description=text(f"h{i}", f"{label(line.task_code)} / {label(line.activity_code)}",
+                                          line.description)))
+    for i, (exp, p) in enumerate(zip(report.expenses, expenses, strict=True), start=1):
         _same_code(p, exp.expense_code)
         spent = "" if exp.amount.currency == p.amount.currency else f" (spent {exp.amount.format()})"
         rows.append(_Row(kind="E", units="1", total=p.amount.amount, unit_cost=p.amount.amount, adjustment=0,
-                         day=exp.date, expense=exp.expense_code, description=exp.description + spent))
+                         day=exp.date, expense=exp.expense_code,
+                         description=text(f"e{i}", label(exp.expense_code), exp.description) + spent))
     approved_on = inv.approved.approved_at.date()
-    for p in adjustments:
+    for i, (p, adj) in enumerate(zip(adjustments, inv.approved.adjustments, strict=True), start=1):
         rows.append(_Row(kind="IF", units="0", total=p.amount.amount, unit_cost=0, adjustment=p.amount.amount,
-                         day=approved_on, description=p.description))
+                         day=approved_on, description=text(f"a{i}", "Adjustment", f"Adjustment: {adj.description}")))
     return rows
 
 
@@ -171,12 +184,13 @@ def _converted_rate(inv: LedesInvoice, currency: str) -> Decimal:
     rate = rate_for(inv.approved.exchange_rates, inv.hourly_rate.currency, currency)
     if rate is None:
         raise ValueError(f"no exchange rate {inv.hourly_rate.currency}->{currency} in approved report")
-    shift = Decimal(10) ** (EXPONENT[currency] - EXPONENT[inv.hourly_rate.currency])
-    return Decimal(inv.hourly_rate.amount) * rate.rate * shift
+    ctx = MONEY_CONTEXT
+    shift = ctx.power(Decimal(10), EXPONENT[currency] - EXPONENT[inv.hourly_rate.currency])
+    return ctx.multiply(ctx.multiply(Decimal(inv.hourly_rate.amount), rate.rate), shift)
 
 
 def _round(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), ROUND_HALF_EVEN))
+    return int(value.quantize(Decimal(1), ROUND_HALF_EVEN, context=MONEY_CONTEXT))
 
 
 def _same_code(line: PricedLine, code: str) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from types import MappingProxyType
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,10 +14,15 @@ InvoiceCurrency = Literal["USD", "CAD"]
 CURRENCIES: tuple[str, ...] = ("USD", "CAD", "MXN", "GTQ", "HNL", "NIO")
 
 #: Minor-unit exponent per currency (all two today; kept explicit so adding JPY-like currencies is safe).
-EXPONENT: dict[str, int] = dict.fromkeys(CURRENCIES, 2)
+EXPONENT: MappingProxyType[str, int] = MappingProxyType(dict.fromkeys(CURRENCIES, 2))
 
 #: Ten million major units: anything larger in one case is a typo, not a facilitation.
 MAX_MINOR = 10_000_000 * 100
+
+#: The arithmetic context of every money computation, pinned so a result never depends on the worker thread's
+#: ``decimal`` context: precision large enough that products of amounts and rates are exact (the only
+#: rounding is the explicit quantize to minor units), half-even rounding, and errors that raise.
+MONEY_CONTEXT = Context(prec=50, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, Overflow, DivisionByZero])
 
 MinorUnits = Annotated[int, Field(strict=True, ge=-MAX_MINOR, le=MAX_MINOR)]
 
@@ -24,7 +30,7 @@ MinorUnits = Annotated[int, Field(strict=True, ge=-MAX_MINOR, le=MAX_MINOR)]
 class Money(BaseModel):
     """An amount in minor units (cents, centavos) of one currency."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     amount: MinorUnits
     currency: Currency
@@ -58,7 +64,7 @@ Rate = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=8)]
 class ExchangeRate(BaseModel):
     """``1 source = rate target``, as approved by staff for one report (a Decimal, never a float)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     source: Currency
     target: Currency
@@ -67,9 +73,11 @@ class ExchangeRate(BaseModel):
     def convert(self, money: Money) -> Money:
         if money.currency != self.source:
             raise ValueError(f"rate {self.source}->{self.target} cannot convert {money.currency}")
-        shift = Decimal(10) ** (EXPONENT[self.target] - EXPONENT[self.source])
-        value = (Decimal(money.amount) * self.rate * shift).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
-        return Money(amount=int(value), currency=self.target)
+        ctx = MONEY_CONTEXT
+        shift = ctx.power(Decimal(10), EXPONENT[self.target] - EXPONENT[self.source])
+        value = ctx.multiply(ctx.multiply(Decimal(money.amount), self.rate), shift)
+        return Money(amount=int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN, context=ctx)),
+                     currency=self.target)
 
 
 def total(items: list[Money], currency: str) -> Money:

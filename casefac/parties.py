@@ -29,7 +29,7 @@ class Role(StrEnum):
 class Actor(BaseModel):
     """Who is acting. The CLI (staff) and the signed portal links (parties) set it; validators check it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     role: Role
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")]
@@ -50,7 +50,7 @@ class Service(StrEnum):
 class Advocate(BaseModel):
     """A U.S. or Canadian lawyer; signs the Advocate Agreement once and is invoiced per case."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     id: PartyId
     name: Annotated[str, Field(min_length=1, max_length=200)]
@@ -62,7 +62,7 @@ class Advocate(BaseModel):
 
 
 class StripeConnectPayout(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     kind: Literal["stripe_connect"] = "stripe_connect"
     account_id: Annotated[str, Field(pattern=r"^acct_[A-Za-z0-9]{4,64}$")]
@@ -71,7 +71,7 @@ class StripeConnectPayout(BaseModel):
 class ManualPayout(BaseModel):
     """Finance wires the money by hand (Honduras, Nicaragua) and records it with ``record_payout``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     kind: Literal["manual"] = "manual"
 
@@ -82,7 +82,7 @@ PayoutMethod = Annotated[StripeConnectPayout | ManualPayout, Field(discriminator
 class AwayPeriod(BaseModel):
     """Days a Defender takes no new case (both days included); the reason stays in the roster, sealed."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     starts_on: date
     ends_on: date
@@ -100,7 +100,7 @@ class AwayPeriod(BaseModel):
 class Defender(BaseModel):
     """A human-rights Defender from the roster (Spanish first)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     id: PartyId
     name: Annotated[str, Field(min_length=1, max_length=200)]

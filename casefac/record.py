@@ -37,7 +37,7 @@ from casefac.state import (
     TaskState,
 )
 
-_model = ConfigDict(extra="forbid")
+_model = ConfigDict(extra="ignore")
 
 
 class RevisionRecord(BaseModel):
@@ -138,6 +138,6 @@ RecordWriteResult = Literal["written", "unchanged", "stale"]
 class RecordWritten(BaseModel):
     """The activity's answer: what the store did with the snapshot, and the sequence number it now holds."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
     result: RecordWriteResult
     seq: int

@@ -22,7 +22,7 @@ class ReportKind(StrEnum):
 
 
 class HourLine(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     date: date
     hours: Annotated[Decimal, Field(gt=0, le=24, multiple_of=Decimal("0.1"))]
@@ -45,13 +45,43 @@ class HourLine(BaseModel):
         return value
 
 
+#: Receipts a Defender may attach (issue 12 item 4): photos and PDFs, checked by their first bytes.
+RECEIPT_TYPES = ("image/jpeg", "image/png", "application/pdf")
+MAX_RECEIPT_BYTES = 5 * 1024 * 1024
+MAX_RECEIPTS_PER_REPORT = 10
+MAX_RECEIPTS_PER_LINE = 5
+
+
+class ReceiptRef(BaseModel):
+    """A receipt stored encrypted in the document store: the report carries this reference, never the bytes.
+
+    ``key`` is content-addressed (``receipts/<case id>/<sha256>``), so a retried upload stores the same file once.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    key: Annotated[str, Field(max_length=200, pattern=r"^receipts/[A-Z0-9-]{1,40}/[0-9a-f]{64}$")]
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    size: Annotated[int, Field(ge=1, le=MAX_RECEIPT_BYTES)]
+    content_type: Literal["image/jpeg", "image/png", "application/pdf"]
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+
+    @model_validator(mode="after")
+    def _addressed(self) -> ReceiptRef:
+        if not self.key.endswith("/" + self.sha256):
+            raise ValueError("key: must end with the receipt's sha256")
+        return self
+
+
 class ExpenseLine(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     date: date
     amount: Money
     expense_code: Annotated[str, Field(max_length=8)]
     description: Description
+    #: Photos or PDFs of the receipt (W3), by reference.
+    receipts: Annotated[list[ReceiptRef], Field(max_length=MAX_RECEIPTS_PER_LINE)] = []
 
     @field_validator("expense_code")
     @classmethod
@@ -71,7 +101,7 @@ class ExpenseLine(BaseModel):
 class HourExpenseReport(BaseModel):
     """What the Defender submits; the workflow numbers it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     kind: ReportKind
     hours: Annotated[list[HourLine], Field(max_length=200)] = []
@@ -82,7 +112,16 @@ class HourExpenseReport(BaseModel):
     def _not_empty(self) -> HourExpenseReport:
         if not self.hours and not self.expenses:
             raise ValueError("a report needs at least one hour line or expense")
+        if sum(len(e.receipts) for e in self.expenses) > MAX_RECEIPTS_PER_REPORT:
+            raise ValueError(f"a report takes at most {MAX_RECEIPTS_PER_REPORT} receipts")
         return self
+
+    def receipts(self) -> list[ReceiptRef]:
+        return [r for e in self.expenses for r in e.receipts]
+
+    def attachment_names(self) -> list[str]:
+        """The receipts' file names, in line order: what the invoice/LEDES email lists as attachments (W2)."""
+        return [r.name for r in self.receipts()]
 
     def expense_currencies(self) -> set[str]:
         return {e.amount.currency for e in self.expenses}
@@ -92,7 +131,7 @@ class HourExpenseReport(BaseModel):
 
 
 class SubmittedReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     number: int
     report: HourExpenseReport
@@ -105,7 +144,7 @@ class SubmittedReport(BaseModel):
 class Adjustment(BaseModel):
     """A staff correction on the invoice (a discount is negative), in the invoice currency."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     description: Description
     amount: Money

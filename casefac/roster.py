@@ -33,7 +33,7 @@ class Roster(BaseModel):
 def parse_roster(text: str) -> Roster:
     """Parse roster YAML; errors name the Defender entry and field (pydantic's locations)."""
     data: Any = yaml.safe_load(text) or {}
-    return TypeAdapter(Roster).validate_python(data)
+    return TypeAdapter(Roster).validate_python(data, extra="forbid")  # a typo in the roster file is refused
 
 
 def available(defender: Defender, country: str, today: date) -> bool:

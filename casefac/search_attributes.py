@@ -17,6 +17,8 @@ The money view (README "For finance") answers finance's four daily questions fro
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from temporalio.common import SearchAttributeKey
 
 CASE_STAGE = SearchAttributeKey.for_keyword("CaseStage")
@@ -38,8 +40,8 @@ ALL = (CASE_STAGE, CASE_COUNTRY, DEFENDER_ID, ADVOCATE_ID, INVOICE_STATUS, INVOI
        INVOICE_TOTAL, INVOICE_CURRENCY, INVOICE_ISSUED, INVOICE_DUE, PAYOUT_STATUS, WAITING_ON, WAITING_SINCE)
 
 #: The SDK's indexed value type name → the name ``temporal`` CLI flags and the UI use.
-KINDS = {"KEYWORD": "Keyword", "INT": "Int", "BOOL": "Bool", "DOUBLE": "Double", "DATETIME": "Datetime",
-         "KEYWORD_LIST": "KeywordList", "TEXT": "Text"}
+KINDS = MappingProxyType({"KEYWORD": "Keyword", "INT": "Int", "BOOL": "Bool", "DOUBLE": "Double",
+                          "DATETIME": "Datetime", "KEYWORD_LIST": "KeywordList", "TEXT": "Text"})
 
 #: Whom a case can wait on, as ``WaitingOn`` spells it.
 WAITING_PARTIES = ("staff", "advocate", "defender", "finance", "provider")

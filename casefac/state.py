@@ -7,22 +7,24 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from casefac.activity_io import SendMail
 from casefac.case import CaseRequest, CaseStage
 from casefac.contract import ContractRevision
 from casefac.evaluation import Evaluation, Outcome
-from casefac.events import EnvelopeEvent, InvoiceEvent
+from casefac.events import AgreementSigned, EnvelopeEvent, InvoiceEvent
 from casefac.messages import CancelCase, ReviewCase
 from casefac.money import ExchangeRate, Money
 from casefac.parties import Advocate, Defender
 from casefac.policy import CasePolicy
 from casefac.pricing import PricedReport
 from casefac.report import Adjustment, SubmittedReport
+from casefac.staff_directory import StaffDirectory
 
-_model = ConfigDict(extra="forbid")
+_model = ConfigDict(extra="ignore")
 
 
 class TimelineEntry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
     at: datetime
     stage: CaseStage
     event: str
@@ -32,17 +34,19 @@ class TimelineEntry(BaseModel):
 class Waiting(BaseModel):
     """Who the case waits on, for what, since when: the first thing staff ask about a case."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
     role: str
     party_id: str | None = None
     what: str
     since: datetime
+    #: The wait's deadline, when it has one (an assignment offer's "answer by", the party's local end of day).
+    until: datetime | None = None
 
 
 class Attention(BaseModel):
     """A provider refused a step for good; staff fix the cause, then ``retry_step`` or ``cancel_case``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
     step: str
     error_type: str
     message: str
@@ -54,7 +58,7 @@ class Attention(BaseModel):
 class StageChange(BaseModel):
     """When the case entered a stage (the case record's days-per-stage figures come from these)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
     stage: CaseStage
     at: datetime
 
@@ -83,10 +87,13 @@ class Offer(BaseModel):
     answered_at: datetime | None = None
     #: Staff's reason for offering it to a Defender who was away or at capacity.
     override: str = ""
+    #: The offer's deadline (the local end of the last business day) and the zone it was computed in.
+    answer_by: datetime | None = None
+    zone: str = ""
 
 
 class InvoiceStatusChange(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
     status: str
     at: datetime
 
@@ -96,6 +103,8 @@ class AgreementStatus(BaseModel):
     status: Literal["not_requested", "pending", "signed"] = "not_requested"
     envelope_id: str | None = None
     signed_at: datetime | None = None
+    #: W1: an ``agreement_signed`` signal the case has not yet confirmed with the entity (security C2 §4).
+    claimed: AgreementSigned | None = None
 
 
 class EnvelopeState(BaseModel):
@@ -105,6 +114,9 @@ class EnvelopeState(BaseModel):
     status: Literal["sent", "completed", "declined", "voided"] = "sent"
     signed: list[str] = []  # recipient ids
     documents_uri: str | None = None
+    #: W1: a "completed" event arrived; DocuSign must confirm it before the case treats the contract as signed.
+    completed_claimed: bool = False
+    sent_at: datetime | None = None
 
 
 class TaskState(BaseModel):
@@ -114,6 +126,8 @@ class TaskState(BaseModel):
     status: Literal["open", "in_progress", "done", "blocked"] = "open"
     notes: list[str] = []
     updated_at: datetime | None = None
+    #: Accepted saves of this task (a quota: a link holder cannot flood the case's history).
+    updates: int = 0
 
 
 class InvoiceState(BaseModel):
@@ -122,6 +136,7 @@ class InvoiceState(BaseModel):
     invoice_id: str
     number: str | None = None
     status: Literal["draft", "open", "paid", "void", "uncollectible", "payment_failed"]
+    #: What Stripe says is due now (after credit notes and customer balance); ``total`` is what was billed.
     amount_due: Money
     hosted_invoice_url: str | None = None
     issued_at: datetime
@@ -130,6 +145,29 @@ class InvoiceState(BaseModel):
     escalated: bool = False
     paid_at: datetime | None = None
     history: list[InvoiceStatusChange] = []
+    # W2 (review M6): Stripe's figures, kept as Stripe gives them (None: issued before they were recorded).
+    total: Money | None = None
+    amount_paid: Money | None = None
+    amount_remaining: Money | None = None
+    #: Credit notes and refunds against this invoice (minor units of its currency, positive).
+    credited: int = 0
+    refunded: int = 0
+    #: Open disputes (chargebacks) on the invoice's payment.
+    disputed: bool = False
+    #: A ``paid`` signal is being confirmed at Stripe before the invoice is treated as paid (security C2 §4).
+    confirming: bool = False
+    #: Staff's decision on an invoice dunning gave up on, or one paid during a cancel: ``write_off``,
+    #: ``reissue``, ``refund``, ``credit`` or ``keep``; empty while none is needed or taken.
+    resolution: str = ""
+    #: A decision staff must take about this invoice (why), shown in status and the finance view.
+    needs_decision: str = ""
+    #: A staff re-issue of this report's invoice: the idempotency-key suffix generation used for it.
+    reissue: int = 0
+
+    @property
+    def billed(self) -> Money:
+        """The invoice's total (``amount_due`` for invoices recorded before the total was)."""
+        return self.total or self.amount_due
 
 
 class PayoutState(BaseModel):
@@ -137,11 +175,19 @@ class PayoutState(BaseModel):
     report_number: int
     method: Literal["stripe_connect", "manual"]
     amount: Money
-    status: Literal["pending", "paid"] = "pending"
+    #: ``to_approve``: over the four-eyes threshold, waiting for a second staff member (C2).
+    status: Literal["pending", "paid", "to_approve", "reversed", "waived"] = "pending"
     reference: str | None = None
     requested_at: datetime
     reminders_sent: int = 0
     paid_at: datetime | None = None
+    # W2 (review m4): what finance recorded of a manual transfer.
+    paid_on: date | None = None
+    #: The amount the Defender received when it differs (a wire in local currency, or net of fees).
+    received: Money | None = None
+    fees: Money | None = None
+    note: str = ""
+    approved_by: str | None = None
 
 
 class ApprovedReport(BaseModel):
@@ -152,6 +198,28 @@ class ApprovedReport(BaseModel):
     adjustments: list[Adjustment] = []
     approved_by: str
     approved_at: datetime
+    # W2 (review C2): where the rates came from, the caps this approval exceeds and why staff approved it.
+    rate_source: str = ""
+    rate_as_of: date | None = None
+    over_caps: list[str] = []
+    over_cap_reason: str = ""
+    #: Lines whose typed text staff chose to show on the invoice and LEDES file (``h1``, ``e2``, ``a1``).
+    line_text: list[str] = []
+    #: Four eyes: the payout exceeds the threshold and needs a second staff member before it goes out.
+    payout_needs_second: bool = False
+    payout_approved_by: str | None = None
+    payout_approved_at: datetime | None = None
+
+
+class WaitClock(BaseModel):
+    """Where one wait stands: since when, reminders sent, escalated; carried across continue-as-new."""
+
+    model_config = _model
+    since: datetime
+    reminders: int = 0
+    escalated: bool = False
+    #: Slow (weekly) staff reminders after the party reminders ran out.
+    slow: int = 0
 
 
 class CaseState(BaseModel):
@@ -202,6 +270,44 @@ class CaseState(BaseModel):
     record_written: int = 0
     #: The record refused this case for good (its id holds another case): staff were told, writes stopped.
     record_refused: bool = False
+    # W3: waits, timers and the people's forms (review M1, M2, M3, M8).
+    #: The open offer's deadline (the Defender's local end of day), fixed when the offer went out.
+    offer_deadline: datetime | None = None
+    #: The offer's half-window reminder went out (m22).
+    offer_reminded: bool = False
+    #: The offer's email failed: the deadline is paused until staff retry and it is re-sent (M3).
+    offer_mail_failed: bool = False
+    #: Each restart-safe wait's clock, by key, so a case resumes mid-wait after continue-as-new (M2).
+    waits: dict[str, WaitClock] = {}
+    #: Emails a provider refused, re-sent by ``retry_step`` (bounded; the newest kept).
+    failed_mails: list[SendMail] = []
+    #: The roster is being (re)loaded: a review now would be checked against a stale or empty list (m11).
+    roster_loading: bool = False
+    #: Each party's IANA zone, fixed when first needed (``casefac.timezones``).
+    defender_tz: str = ""
+    advocate_tz: str = ""
+    #: Non-blocking problems still open besides ``attention`` (m8), newest last, bounded.
+    notices: list[Attention] = []
+    #: Staff corrections of a party's details (``amend_advocate`` / ``amend_defender``), newest last.
+    amendments: int = 0
+    # S3: portal link revocation and single use (``workflows/guard_links.py``): each party's link epoch
+    # (``"role:party_id"``; bumped by ``casefac resend``) and the spent one-shot nonces (bounded, oldest first).
+    link_epochs: dict[str, int] = {}
+    used_links: Annotated[list[str], Field(max_length=512)] = []
+    # W2: money correctness. A cancel's clean-up (review M5): whether staff void invoices for approved work.
+    cancel_invoices: Literal["void", "keep"] | None = None
+    #: Why the case is over a cap right now (the pending report), shown to staff until it is reviewed.
+    caps_flagged: list[str] = []
+    # W1: the contract revision whose envelope is being created or is out (edits and approvals wait, C1), and
+    # the contract wait's escalation clock across revisions and signatures (m10).
+    signing_revision: int | None = None
+    contract_since: datetime | None = None
+    contract_escalated: bool = False
+    signature_escalated: bool = False
+    # S2: signed staff updates (``workflows/guard_staff.py``): the staff directory snapshot (public keys, roles,
+    # revoked-at) and the nonces of assertions already used here (nonce -> expiry; bounded, expired dropped).
+    staff_directory: StaffDirectory | None = None
+    used_assertions: Annotated[dict[str, datetime], Field(max_length=2000)] = {}
 
 
 class CaseInput(BaseModel):
@@ -227,6 +333,29 @@ class AdvocateState(BaseModel):
     first_case_id: str | None = None
     seen_events: list[str] = []
     cases_served: int = 0
+    # W1 (review M4, m8, m16; security C2 §4): the entity's own mail counter (keys stay distinct across runs),
+    # the case id of each waiting case and the case the last sign link named, reminders of the envelope out,
+    # the Advocate's details that envelope was sent to, staff's pending re-send, a "completed" awaiting
+    # DocuSign's confirmation, a contact change to tell staff about, and whether it rests until staff act.
+    mail_seq: int = 0
+    waiter_cases: dict[str, str] = {}
+    link_case_id: str | None = None
+    relink: bool = False
+    reminders: int = 0
+    escalated: bool = False
+    auto_resends: int = 0
+    stalled: bool = False
+    signer: Advocate | None = None
+    resend_by: str | None = None
+    to_confirm: str | None = None
+    contact_change: Advocate | None = None
+    contact_case_id: str | None = None
+    # S3: the Advocate's agreement links: their epoch (``"role:party_id"``) and spent nonces (guard_links).
+    link_epochs: dict[str, int] = {}
+    used_links: Annotated[list[str], Field(max_length=512)] = []
+    # S2: signed staff updates on the entity, as on a case (``workflows/guard_staff.py``).
+    staff_directory: StaffDirectory | None = None
+    used_assertions: Annotated[dict[str, datetime], Field(max_length=2000)] = {}
 
 
 class AdvocateInput(BaseModel):

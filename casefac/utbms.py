@@ -6,7 +6,9 @@ shows the labels so a Defender never has to know the codes.
 
 from __future__ import annotations
 
-TASK_CODES: dict[str, tuple[str, str]] = {
+from types import MappingProxyType
+
+TASK_CODES: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
     "L110": ("Fact investigation / development", "Investigación de hechos"),
     "L120": ("Analysis / strategy", "Análisis y estrategia"),
     "L140": ("Document / file management", "Gestión de documentos"),
@@ -17,9 +19,9 @@ TASK_CODES: dict[str, tuple[str, str]] = {
     "L330": ("Depositions / affidavits", "Declaraciones juradas"),
     "L390": ("Other discovery", "Otras diligencias de prueba"),
     "L440": ("Other trial preparation and support", "Otro apoyo al proceso"),
-}
+})
 
-ACTIVITY_CODES: dict[str, tuple[str, str]] = {
+ACTIVITY_CODES: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
     "A101": ("Plan and prepare for", "Planificar y preparar"),
     "A102": ("Research", "Investigar"),
     "A103": ("Draft / revise", "Redactar o revisar"),
@@ -31,9 +33,9 @@ ACTIVITY_CODES: dict[str, tuple[str, str]] = {
     "A109": ("Appear for / attend", "Comparecer o asistir"),
     "A110": ("Manage data / files", "Gestionar datos o archivos"),
     "A111": ("Other", "Otro"),
-}
+})
 
-EXPENSE_CODES: dict[str, tuple[str, str]] = {
+EXPENSE_CODES: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
     "E101": ("Copying", "Copias"),
     "E105": ("Telephone", "Teléfono"),
     "E107": ("Delivery services / messengers", "Mensajería"),
@@ -47,7 +49,7 @@ EXPENSE_CODES: dict[str, tuple[str, str]] = {
     "E120": ("Private investigators", "Investigadores privados"),
     "E123": ("Other professionals (notary, translator)", "Otros profesionales (notario, traductor)"),
     "E124": ("Other", "Otro"),
-}
+})
 
 
 def label(code: str, language: str = "en") -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -29,24 +30,24 @@ OVER_90 = "90+"
 _MONEY_STEPS = ("invoice", "payout", "void invoice")
 
 #: Sections in the order people read them; the titles are the English ones (templates translate).
-SECTIONS: dict[Audience, tuple[tuple[Kind, ...], ...]] = {
+SECTIONS: MappingProxyType[Audience, tuple[tuple[Kind, ...], ...]] = MappingProxyType({
     "staff": (("attention",), ("review", "contract_approval", "report_review", "staff_other"), ("party_overdue",),
               ("payment_failed",)),
     "finance": (("payout_to_record",), ("payment_failed",), ("invoice_overdue",), ("attention",),
                 ("invoice_open",)),
-}
-TITLES: dict[Kind, str] = {
+})
+TITLES: MappingProxyType[Kind, str] = MappingProxyType({
     "attention": "Needs attention", "review": "Waiting on staff", "contract_approval": "Waiting on staff",
     "report_review": "Waiting on staff", "staff_other": "Waiting on staff", "party_overdue": "Parties overdue",
     "payment_failed": "Failed payments", "payout_to_record": "Payouts to record",
     "invoice_overdue": "Invoices overdue", "invoice_open": "Invoices open, not yet due",
-}
+})
 
 
 class Item(BaseModel):
     """One thing a person should do, with what they need to do it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
     kind: Kind
     case_id: str
     since: datetime
@@ -65,7 +66,7 @@ class Item(BaseModel):
 
 
 class Worklist(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
     audience: Audience
     at: datetime
     items: list[Item]
@@ -102,6 +103,9 @@ def _staff_kind(what: str) -> tuple[Kind, str]:
         return "contract_approval", "casefac approve-contract {id}"
     if what.startswith("review report"):
         return "report_review", "casefac review-report {id} --rate SOURCE:TARGET=RATE"
+    if what.startswith("approve the payout of report "):  # W2: four eyes, by another staff member
+        number = what.removeprefix("approve the payout of report ").split(" ", 1)[0]
+        return "staff_other", f"casefac approve-payout {{id}} {number} --as <another staff id>"
     return "staff_other", "casefac status {id}"
 
 
@@ -131,6 +135,10 @@ def _case_items(s: CaseStatus, now: datetime) -> Iterable[Item]:
                            days=_days(w.since, now), escalated=escalated, command=f"casefac status {cid}")
     for inv in s.invoices:
         ref = inv.number or inv.invoice_id
+        if inv.needs_decision and not inv.resolution:  # W2 (M5, M6): staff and finance decide, the case waits
+            yield Item(kind="attention", case_id=cid, since=inv.history[-1].at if inv.history else inv.issued_at,
+                       what=f"invoice {ref}: {inv.needs_decision}", detail=ref, amount=inv.billed.format(),
+                       command=f"casefac resolve-invoice {cid} {inv.report_number} --decision …")
         if inv.status == "payment_failed":
             failed_at = next((c.at for c in reversed(inv.history) if c.status == "payment_failed"), inv.issued_at)
             yield Item(kind="payment_failed", case_id=cid, since=failed_at,

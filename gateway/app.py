@@ -14,7 +14,9 @@ from starlette.routing import BaseRoute
 from temporalio.converter import PayloadCodec
 
 from casefac.settings import Settings
-from gateway import codec_server, health, portal, webhooks_docusign, webhooks_sendgrid, webhooks_stripe
+from gateway import health, portal, webhooks_docusign, webhooks_sendgrid, webhooks_stripe
+from gateway.edge_settings import edge_view
+from gateway.headers import baseline, edge_middleware, origin_of, server_error_handler
 from gateway.signals import ClientProvider, Gateway
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,6 @@ def _routers(gw: Gateway, codec: PayloadCodec | None) -> list[BaseRoute]:
         *webhooks_docusign.routes(gw),
         *webhooks_stripe.routes(gw),
         *webhooks_sendgrid.routes(gw),
-        *codec_server.routes(gw.settings, codec),
         *portal.routes(gw),
     ]
 
@@ -41,9 +42,15 @@ def create_app(
     """The gateway app.
 
     ``client_provider`` is awaited per request and may raise while Temporal is unreachable (→ 503);
-    ``gateway.client.LazyClient`` is the production one. ``codec`` serves ``/codec``; by default the key
-    ring at ``settings.keyring_path`` is loaded on the first codec request. ``signal_timeout`` bounds how
+    ``gateway.client.LazyClient`` is the production one. No codec endpoint here: the codec service has its
+    own listener (``codec_service``, review C1); ``codec`` is unused. ``signal_timeout`` bounds how
     long a webhook waits for Temporal before answering 503.
     """
+    settings = edge_view(settings)  # M7: the edge never holds provider API keys, whatever it was given
     gw = Gateway(settings=settings, clients=client_provider, signal_timeout=signal_timeout)
-    return Starlette(routes=_routers(gw, codec))
+    live = settings.mode == "live"
+    forms_to = [o for o in [origin_of(settings.docusign.host)] if o]  # the sandbox's DocuSign when local
+    return Starlette(routes=_routers(gw, codec), middleware=edge_middleware(
+        live=live, public_url=settings.gateway.public_url, extra_hosts=settings.gateway.allowed_hosts,
+        extra_form_targets=forms_to),
+        exception_handlers={Exception: server_error_handler(baseline(live=live, extra_form_targets=forms_to))})

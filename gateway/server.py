@@ -16,6 +16,7 @@ from casefac.converter import data_converter
 from casefac.settings import Settings
 from gateway.app import create_app
 from gateway.client import LazyClient, connect_client
+from gateway.edge_settings import EdgeSettings
 
 
 def build_server(settings: Settings) -> uvicorn.Server:
@@ -47,7 +48,7 @@ async def serve(settings: Settings) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve(Settings()))
+    asyncio.run(serve(EdgeSettings()))  # M7: starts (live mode too) without provider API keys
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import base64
 import hashlib
 import hmac
 import logging
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from casefac.events import EnvelopeEvent, Signal
-from gateway.httputil import BodyTooLarge, answer, parse_json, read_body, too_large
+from gateway.httputil import BodyTooLarge, answer, is_json, parse_json, read_body, too_large
 from gateway.signals import Gateway, outcome_response, valid_workflow_id
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ EVENT_KINDS: dict[str, str] = {
 
 _DATETIME = TypeAdapter(datetime)
 _MAX_REASON = 2000
+#: Connect JSON SIM deliveries without documents are a few KiB (review m3: per-provider limits).
+MAX_BODY = 1024 * 1024
 
 
 def signature_valid(body: bytes, headers: list[tuple[str, str]], keys: list[bytes]) -> bool:
@@ -101,6 +103,12 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
+def _too_old(generated: datetime, max_age_hours: int) -> bool:
+    """Older than the retry horizon (review m2); a time without zone is read as UTC."""
+    at = generated if generated.tzinfo else generated.replace(tzinfo=UTC)
+    return datetime.now(UTC) - at > timedelta(hours=max_age_hours)
+
+
 def routes(gw: Gateway) -> list[BaseRoute]:
     keys = [k.get_secret_value().encode("utf-8") for k in gw.settings.docusign.connect_hmac_keys]
     if not keys:
@@ -108,7 +116,7 @@ def routes(gw: Gateway) -> list[BaseRoute]:
 
     async def docusign_webhook(request: Request) -> Response:
         try:
-            body = await read_body(request)
+            body = await read_body(request, MAX_BODY)
         except BodyTooLarge:
             return too_large()
         if not keys:
@@ -116,6 +124,8 @@ def routes(gw: Gateway) -> list[BaseRoute]:
         if not signature_valid(body, request.headers.items(), keys):
             log.warning("docusign webhook rejected: missing or invalid signature")
             return answer(401, "invalid_signature")
+        if not is_json(request):
+            return answer(415, "unsupported_media_type")
         try:
             payload = parse_json(body)
         except ValueError:
@@ -140,6 +150,12 @@ def routes(gw: Gateway) -> list[BaseRoute]:
                         envelope_id)
             return answer(200, "ignored")
 
+        generated_at = _parse_time(payload.get("generatedDateTime"))
+        if generated_at is not None and _too_old(generated_at, gw.settings.gateway.docusign_max_age_hours):
+            # Signed by DocuSign, but older than Connect ever retries: a replay. Acknowledged, dropped.
+            log.warning("docusign %s for envelope %s generated %s: past the retry horizon, dropped", event,
+                        envelope_id, generated_at.isoformat())
+            return answer(200, "too_old")
         raw_recipient = data.get("recipientId")
         recipient_id = str(raw_recipient) if raw_recipient not in (None, "") else None
         generated = payload.get("generatedDateTime")

@@ -3,6 +3,14 @@
 The target workflow is the invoice's ``metadata.workflow_id`` (set by the billing activity). Stripe
 retries deliveries for days with the same event id, which the workflow uses to ignore duplicates.
 
+Besides paid, failed and void, the rest of an invoice's life (review M6): ``invoice.marked_uncollectible``,
+``invoice.updated`` carrying a partial payment, ``credit_note.created``, ``charge.refunded``,
+``charge.dispute.created``/``closed`` and ``transfer.reversed``. Objects that are not invoices are routed by
+their own ``metadata.workflow_id`` and name their invoice by ``invoice`` (a credit note, a charge of an
+invoice); the Connect transfer by its own id. One that carries no routable workflow id is acknowledged and
+logged: the case's reconciliation (``billing.get_invoice`` before each dunning mail) still sees what it did to
+the invoice (its credited and paid amounts). The signal is never proof: the workflow confirms "paid" at Stripe.
+
 Answers: forged or unsigned → 401; correctly signed but outside the timestamp tolerance → 400 (a replay,
 or a badly skewed clock: an operator should look, and the sender should not keep retrying the same stale
 signature).
@@ -21,7 +29,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from casefac.events import InvoiceEvent, Signal
-from gateway.httputil import BodyTooLarge, answer, parse_json, read_body, too_large
+from gateway.httputil import BodyTooLarge, answer, is_json, parse_json, read_body, too_large
 from gateway.signals import Gateway, outcome_response, valid_workflow_id
 
 log = logging.getLogger(__name__)
@@ -30,7 +38,41 @@ EVENT_KINDS: dict[str, str] = {
     "invoice.paid": "paid",
     "invoice.payment_failed": "payment_failed",
     "invoice.voided": "voided",
+    "invoice.marked_uncollectible": "marked_uncollectible",
+    "invoice.updated": "partially_paid",  # only when it carries a payment short of the total
+    "credit_note.created": "credit_note",
+    "charge.refunded": "refunded",
+    "charge.dispute.created": "dispute_opened",
+    "charge.dispute.closed": "dispute_closed",
+    "transfer.reversed": "transfer_reversed",
 }
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def invoice_event(event_id: Any, event_type: str, kind: str, obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``InvoiceEvent`` fields of one Stripe event object (None: nothing for a case in it)."""
+    fields: dict[str, Any] = {"event_id": event_id, "kind": kind}
+    if obj.get("object") == "invoice":
+        fields["invoice_id"] = obj.get("id")
+        fields["amount_paid"] = _int(obj.get("amount_paid"))
+        if kind == "partially_paid":
+            paid, remaining = _int(obj.get("amount_paid")), _int(obj.get("amount_remaining"))
+            if obj.get("status") != "open" or not paid or not remaining:
+                return None
+            fields["amount_remaining"] = remaining
+    elif obj.get("object") == "transfer":
+        fields["invoice_id"] = obj.get("id")  # the workflow finds the payout by its transfer id
+        fields["amount"] = _int(obj.get("amount_reversed"))
+    else:  # credit_note, charge, dispute
+        invoice = obj.get("invoice")
+        fields["invoice_id"] = invoice.get("id") if isinstance(invoice, dict) else invoice
+        fields["amount"] = _int(obj.get("amount_refunded") if kind == "refunded" else obj.get("amount"))
+        if kind == "dispute_closed" and isinstance(obj.get("status"), str):
+            fields["outcome"] = obj["status"][:40]
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 class StaleSignature(Exception):
@@ -108,6 +150,8 @@ def routes(gw: Gateway) -> list[BaseRoute]:
             return answer(400, "timestamp_outside_tolerance")
         except ValueError:  # signed, but not a JSON v1 event
             return answer(400, "invalid_payload")
+        if not is_json(request):  # review m3: Stripe sends JSON; checked once the signature is known good
+            return answer(415, "unsupported_media_type")
 
         event_id, event_type = event.get("id"), event.get("type")
         kind = EVENT_KINDS.get(event_type) if isinstance(event_type, str) else None
@@ -121,14 +165,12 @@ def routes(gw: Gateway) -> list[BaseRoute]:
             log.warning("stripe %s %s for invoice %s has no routable workflow_id; ignored", event_type,
                         event_id, invoice_id)
             return answer(200, "ignored")
-        amount_paid = invoice.get("amount_paid")
+        fields = invoice_event(event_id, str(event_type), kind, invoice)
+        if fields is None:
+            log.info("stripe event %s (%s) carries nothing for the case; ignored", event_id, event_type)
+            return answer(200, "ignored")
         try:
-            signal = InvoiceEvent(
-                event_id=event_id,
-                invoice_id=invoice_id,
-                kind=kind,  # type: ignore[arg-type]  # EVENT_KINDS values are InvoiceEvent kinds
-                amount_paid=amount_paid if isinstance(amount_paid, int) else None,
-            )
+            signal = InvoiceEvent(**fields)
         except ValidationError as exc:
             log.error("stripe %s %s does not fit InvoiceEvent: %d errors", event_type, event_id,
                       exc.error_count())

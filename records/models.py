@@ -443,3 +443,25 @@ class RosterChangeRow(Base):
     action: Mapped[str] = mapped_column(String(12))  # add | update | deactivate | away | import
     fields: Mapped[str] = mapped_column(String(400))
     detail_sealed: Mapped[str | None] = mapped_column(Text)
+
+
+# ------------------------------------------------------------------------------- the staff directory (S2)
+class StaffMemberRow(Base):
+    """A staff or finance member's public key (``casefac staff``): workflows verify signed updates against it.
+
+    One row per key: rotating a key adds a row and revokes the old one, which stays (with ``revoked_at``) so
+    what it signed stays attributable. No private material is ever stored here.
+    """
+
+    __tablename__ = "staff_members"
+
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(String(40), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # staff | finance
+    public_key: Mapped[str] = mapped_column(String(64))  # raw Ed25519, base64
+    #: A display name for ``staff list`` (sealed: it is personal data).
+    name_sealed: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    added_by: Mapped[str] = mapped_column(String(60))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(60))

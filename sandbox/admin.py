@@ -140,6 +140,39 @@ async def invoice_paid(request: Request) -> Response:
     return JSONResponse(_public(invoice))
 
 
+def _invoice_action(action: Any) -> Any:
+    """An admin route acting on one invoice with ``{amount}`` (minor units): a partial payment, a credit note."""
+
+    async def handle(request: Request) -> Response:
+        rt = runtime(request)
+        invoice = rt.state.table("invoices").get(request.path_params["id"])
+        if invoice is None:
+            return JSONResponse({"error": "no such invoice"}, status_code=404)
+        try:
+            body = json.loads(await request.body() or b"{}")
+            action(rt, invoice, int(body["amount"]))
+        except (KeyError, ValueError, TypeError) as exc:
+            return JSONResponse({"error": f"bad request: {exc}"}, status_code=400)
+        except Exception as exc:  # the Stripe refusal (an invoice in the wrong state): its message
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse(_public(invoice))
+
+    return handle
+
+
+async def invoice_uncollectible(request: Request) -> Response:
+    """As finance marking the invoice uncollectible in the Dashboard (fires ``invoice.marked_uncollectible``)."""
+    rt = runtime(request)
+    invoice = rt.state.table("invoices").get(request.path_params["id"])
+    if invoice is None:
+        return JSONResponse({"error": "no such invoice"}, status_code=404)
+    try:
+        stripe_billing.mark_uncollectible(rt, invoice)
+    except Exception as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse(_public(invoice))
+
+
 async def stripe_balance(request: Request) -> Response:
     """``{currency, amount}``: set the platform's available balance (a top-up, or draining it for a test)."""
     try:
@@ -240,6 +273,10 @@ routes = [
     Route("/_sandbox/sendgrid/public-key", sendgrid_public_key, methods=["GET"]),
     Route("/_sandbox/stripe/invoices/{id}/payment_failed", invoice_payment_failed, methods=["POST"]),
     Route("/_sandbox/stripe/invoices/{id}/paid", invoice_paid, methods=["POST"]),
+    Route("/_sandbox/stripe/invoices/{id}/partial_payment", _invoice_action(stripe_billing.partial_payment),
+          methods=["POST"]),
+    Route("/_sandbox/stripe/invoices/{id}/credit_note", _invoice_action(stripe_billing.credit), methods=["POST"]),
+    Route("/_sandbox/stripe/invoices/{id}/uncollectible", invoice_uncollectible, methods=["POST"]),
     Route("/_sandbox/stripe/balance", stripe_balance, methods=["POST"]),
     Route("/_sandbox/stripe/accounts/{id}", stripe_account, methods=["POST"]),
     Route("/_sandbox/stripe/idempotency/expire", stripe_expire_keys, methods=["POST"]),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -24,6 +26,14 @@ async def _provider_error(request: Request, exc: Exception) -> Response:
     return exc.response
 
 
+def _allowed_hosts(config: SandboxConfig) -> list[str]:
+    """Review m9 (DNS rebinding): loopback names, the configured host and public URL's host; ``*.test`` is
+    reserved (RFC 6761, never in public DNS) for test suites."""
+    public = urlsplit(config.base_url).hostname
+    hosts = ["127.0.0.1", "localhost", "[::1]", "::1", config.host, *([public] if public else []), "*.test"]
+    return list(dict.fromkeys(h for h in hosts if h and h != "0.0.0.0"))
+
+
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """Build the app; state lives in ``app.state.sandbox`` (a :class:`sandbox.runtime.Runtime`).
 
@@ -34,7 +44,8 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     rt = Runtime.build(config or SandboxConfig())
     ensure_preloaded_accounts(rt)
     rt.state.commit()
-    middleware = [Middleware(FaultMiddleware, registry=rt.faults)]
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=_allowed_hosts(rt.config)),  # S3: m9
+                  Middleware(FaultMiddleware, registry=rt.faults)]
     if rt.config.record_dir is not None:
         recorder = Recorder(rt.config.record_dir)
         rt.webhooks.recorder = recorder

@@ -53,8 +53,13 @@ class SandboxConfig(BaseSettings):
     stripe_api_key: str = "sk_test_sandbox"
     stripe_webhook_url: str | None = None
     stripe_webhook_secret: str = "whsec_sandbox"
+    #: Default: what casefac's endpoint subscribes to (``gateway/webhooks_stripe.py`` EVENT_KINDS, which the
+    #: doctor requires), as a correctly set up Dashboard endpoint would.
     stripe_webhook_events: list[str] = Field(
-        default_factory=lambda: ["invoice.paid", "invoice.payment_failed", "invoice.voided"]
+        default_factory=lambda: ["invoice.paid", "invoice.payment_failed", "invoice.voided",
+                                 "invoice.marked_uncollectible", "invoice.updated", "credit_note.created",
+                                 "charge.refunded", "charge.dispute.created", "charge.dispute.closed",
+                                 "transfer.reversed"]
     )
     #: The pinned stripe-python's API version (``stripe.api_version``): events claim it, objects follow it.
     stripe_api_version: str = "2026-10-28.endive"

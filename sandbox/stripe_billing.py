@@ -265,7 +265,9 @@ def mark_paid(rt: Runtime, invoice: StripeObject) -> None:
     """open → paid (hosted page Pay button or ``POST /v1/invoices/{id}/pay``)."""
     if invoice["status"] != "open":
         raise _not_editable(invoice, "pay", "open")
-    invoice.update(status="paid", amount_paid=invoice["amount_due"], amount_remaining=0, attempted=True)
+    # What is left is paid (after any partial payment and any credit note, which lowered ``amount_remaining``).
+    invoice.update(status="paid", amount_paid=invoice["amount_paid"] + invoice["amount_remaining"],
+                   amount_remaining=0, attempted=True)
     invoice["attempt_count"] += 1
     invoice["status_transitions"]["paid_at"] = now_ts()
     emit_event(rt, "invoice.payment_succeeded", invoice)
@@ -337,6 +339,58 @@ def void_invoice(rt: Runtime, request: Request, params: Params) -> StripeObject:
     return invoice
 
 
+def mark_uncollectible(rt: Runtime, invoice: StripeObject) -> None:
+    """open → uncollectible (``POST /v1/invoices/{id}/mark_uncollectible``): Stripe stops collecting it."""
+    if invoice["status"] != "open":
+        raise _not_editable(invoice, "mark uncollectible", "open")
+    invoice["status"] = "uncollectible"
+    invoice["status_transitions"]["marked_uncollectible_at"] = now_ts()
+    emit_event(rt, "invoice.marked_uncollectible", invoice)
+    rt.state.commit()
+
+
+def mark_uncollectible_invoice(rt: Runtime, request: Request, params: Params) -> StripeObject:
+    invoice = _invoice(rt, request)
+    mark_uncollectible(rt, invoice)
+    return invoice
+
+
+def partial_payment(rt: Runtime, invoice: StripeObject, amount: int) -> None:
+    """A payment of part of an open invoice (a bank transfer short of the total, admin-triggered): Stripe
+    raises ``amount_paid``, lowers ``amount_remaining`` and sends ``invoice.updated``; the rest pays it."""
+    if invoice["status"] != "open":
+        raise _not_editable(invoice, "pay", "open")
+    if not 0 < amount <= invoice["amount_remaining"]:
+        raise invalid(f"A payment of {amount} does not fit the amount remaining {invoice['amount_remaining']}.")
+    if amount == invoice["amount_remaining"]:
+        mark_paid(rt, invoice)
+        return
+    invoice.update(amount_paid=invoice["amount_paid"] + amount,
+                   amount_remaining=invoice["amount_remaining"] - amount, attempted=True)
+    emit_event(rt, "invoice.updated", invoice)
+    rt.state.commit()
+
+
+def credit(rt: Runtime, invoice: StripeObject, amount: int) -> None:
+    """A credit note on a finalized invoice (admin-triggered, as finance would in the Dashboard): before payment
+    it lowers ``amount_due`` and ``amount_remaining`` (``pre_payment_credit_notes_amount``), after payment it is
+    ``post_payment_credit_notes_amount``; ``total`` stays what was billed. Stripe sends ``invoice.updated``."""
+    if invoice["status"] not in ("open", "paid"):
+        raise _not_editable(invoice, "credit", "open or paid")
+    if invoice["status"] == "open":
+        if not 0 < amount <= invoice["amount_remaining"]:
+            raise invalid(f"The credit note amount {amount} exceeds the amount remaining.")
+        invoice["pre_payment_credit_notes_amount"] = invoice.get("pre_payment_credit_notes_amount", 0) + amount
+        invoice.update(amount_due=invoice["amount_due"] - amount,
+                       amount_remaining=invoice["amount_remaining"] - amount)
+    else:
+        invoice["post_payment_credit_notes_amount"] = invoice.get("post_payment_credit_notes_amount", 0) + amount
+    emit_event(rt, "invoice.updated", invoice)
+    if invoice["status"] == "open" and invoice["amount_remaining"] == 0:
+        mark_paid(rt, invoice)
+    rt.state.commit()
+
+
 def pay_invoice(rt: Runtime, request: Request, params: Params) -> StripeObject:
     invoice = _invoice(rt, request)
     mark_paid(rt, invoice)
@@ -363,4 +417,5 @@ routes = [
     Route("/v1/invoices/{id}/send", stripe_endpoint(send_invoice), methods=["POST"]),
     Route("/v1/invoices/{id}/void", stripe_endpoint(void_invoice), methods=["POST"]),
     Route("/v1/invoices/{id}/pay", stripe_endpoint(pay_invoice), methods=["POST"]),
+    Route("/v1/invoices/{id}/mark_uncollectible", stripe_endpoint(mark_uncollectible_invoice), methods=["POST"]),
 ]

@@ -78,4 +78,4 @@ def build_request(base: dict[str, Any], flags: dict[str, Any], opened_by: Actor)
     elif isinstance(cap, float):
         raise InputError("budget_cap: write the amount as a string ('USD 500.00'), never a float")
     doc["opened_by"] = opened_by.model_dump(mode="json")
-    return CaseRequest.model_validate(doc)
+    return CaseRequest.model_validate(doc, extra="forbid")  # a typo in a case file is refused, not ignored

@@ -48,6 +48,11 @@ LAZY: dict[str, tuple[str, str]] = {
     "record-payout": ("starters.commands.cases", "Finance: record a manual transfer to a Defender without Stripe "
                       "Connect."),
     "retry": ("starters.commands.cases", "Retry the step that needs attention (after fixing its cause)."),
+    "amend": ("starters.commands.amend", "Correct a party's email or name on a running case (then retry)."),
+    "receipts": ("starters.commands.receipts", "List a report's receipts; --extract DIR decrypts them to 0600 files."),
+    "approve-payout": ("starters.commands.money", "Four eyes: a second staff member releases a large payout."),
+    "resolve-invoice": ("starters.commands.money", "Decide on an invoice: write off, re-issue, refund, credit, keep."),
+    "resend": ("starters.commands.resend", "Re-send a party's pending link, or the Advocate Agreement (--what)."),
     "cancel": ("starters.commands.cases", "Cancel a case: open envelopes and invoices are voided and the parties "
                "told."),
     "suggest": ("starters.commands.suggest", "Which Defenders fit a case, best first, and why; those left out, "
@@ -56,6 +61,7 @@ LAZY: dict[str, tuple[str, str]] = {
                   "and its history."),
     "ledes": ("starters.commands.records", "Write the LEDES 1998B file of an approved report, for the Advocate's "
               "e-billing system."),
+    "staff": ("starters.commands.staff", "Staff signing keys: add, list, revoke (who may act as staff or finance)."),
     "keys": ("starters.commands.records", "The payload key ring: rotate keys without breaking running cases."),
     "records": ("starters.commands.case_record", "The case record: the system of record beside Temporal (SQLite "
                 "or PostgreSQL)."),
@@ -67,9 +73,10 @@ LAZY: dict[str, tuple[str, str]] = {
            "Ctrl-C stops it all."),
     "worker": ("starters.commands.services", "Run a worker: workflows and/or activities, one task queue per "
                "provider."),
-    "gateway": ("starters.commands.services", "Run the gateway: provider webhooks, portal pages and the UI codec "
-                "endpoint."),
+    "gateway": ("starters.commands.services", "Run the gateway: provider webhooks and portal pages (no codec: "
+                "`casefac codec`)."),
     "sandbox": ("starters.commands.services", "Run the DocuSign / SendGrid / Stripe emulators alone."),
+    "codec": ("starters.commands.codec", "Run the codec service for the Temporal Web UI (its own listener)."),
     "doctor": ("starters.commands.doctor", "Check settings, Temporal, records, keys, DocuSign, SendGrid, Stripe "
                "and the gateway; exit 1 on any ✗."),
     "demo": ("starters.commands.demo", "Run a sample case from Review to Closed on the running stack (or a "

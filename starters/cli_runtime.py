@@ -31,6 +31,7 @@ from casefac.settings import Settings
 from casefac.temporal_client import connect_client
 from starters.parsing import InputError
 from starters.staff_actions import NothingToDo
+from starters.staff_signing import KeyFileError
 
 T = TypeVar("T")
 
@@ -54,9 +55,10 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def load_settings() -> Settings:
+def load_settings(kind: type[Settings] = Settings) -> Settings:
+    """``kind`` from the environment; the gateway passes ``EdgeSettings`` (no provider API keys, review M7)."""
     try:
-        return Settings()
+        return kind()
     except ValidationError as exc:
         validation_failed("settings (CASEFAC_* environment or .env)", exc)
 
@@ -126,7 +128,7 @@ def explain(exc: BaseException, settings: Settings) -> tuple[str, int] | None:
             return unreachable_message(settings), 1
         case RPCError():
             return f"Temporal said: {exc.message}", 1
-        case KeyRingError() | NothingToDo():
+        case KeyRingError() | NothingToDo() | KeyFileError():
             return str(exc), 1
         case InputError():
             return str(exc), 2

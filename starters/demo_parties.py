@@ -184,8 +184,9 @@ def token_action(url: str) -> dict[str, Any] | None:
         return None
     body = rest.split("/")[0].split("?")[0].partition(".")[0]
     try:
+        # Version 2 appends the epoch and issue time (casefac.links): the first seven fields are shared.
         version, action, role, party_id, case_id, expires, _nonce = json.loads(
-            base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+            base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))[:7]
     except (ValueError, TypeError):
         return None
     return {"version": version, "action": action, "role": role, "party_id": party_id, "case_id": case_id,

@@ -21,7 +21,9 @@ def views(today: date | None = None) -> dict[str, str]:
         "Defenders not yet paid": f'{CASES} AND PayoutStatus = "pending"',
         "Needs a person (attention)": f"{CASES} AND NeedsAttention = true",
         "Waiting on finance": f'{CASES} AND WaitingOn = "finance"',
-        "Invoices over 1,000.00": f"{CASES} AND InvoiceTotal > 1000",
+        # One currency per view (review m14): USD 1,000.00 and CAD 1,000.00 are not the same amount.
+        "Invoices over USD 1,000.00": f'{CASES} AND InvoiceCurrency = "USD" AND InvoiceTotal > 1000',
+        "Invoices over CAD 1,000.00": f'{CASES} AND InvoiceCurrency = "CAD" AND InvoiceTotal > 1000',
     }
     if today is not None:
         found["Invoices overdue"] = (f"{CASES} AND InvoiceStatus IN {UNPAID} AND "

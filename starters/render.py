@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from casefac.money import Money
-from casefac.state import InvoiceState, PayoutState
+from casefac.state import InvoiceState, Offer, PayoutState
 from casefac.status import CaseStatus, MoneyFigures
 
 if TYPE_CHECKING:  # the record (SQLAlchemy) is imported only when a case is read from it
@@ -72,6 +72,17 @@ def _header(s: CaseStatus) -> RenderableType:
                                                   "dim")))
     elif s.stage.terminal:
         grid.add_row("Waiting on", "nobody: the case is finished")
+    if s.offer_deadline and s.waiting and s.waiting.role == "defender":
+        zone_name = s.offers[-1].zone if s.offers and s.offers[-1].zone else s.defender_tz
+        grid.add_row("Answer by", f"{_local(s.offer_deadline, zone_name)} (the Defender's local end of day; "
+                     f"{stamp(s.offer_deadline)})")
+    if s.offers:
+        grid.add_row("Offers", Text("\n".join(_offer_line(o) for o in s.offers[-5:])))
+    if s.failed_mails:
+        grid.add_row(Text("Unsent", style="bold red"),
+                     Text(f"{s.failed_mails} email(s) a provider refused: fix the address (casefac amend "
+                          f"{s.case_id} --advocate-email/--defender-email …), then casefac retry {s.case_id}",
+                          style="red"))
     if s.attention:
         kind = "blocking: the case waits" if s.attention.blocking else "not blocking: the case goes on"
         grid.add_row(Text("Attention", style="bold red"),
@@ -124,7 +135,41 @@ def _asked_for(s: CaseStatus) -> Text:
 
 
 def _money(s: CaseStatus | RecordedCase) -> RenderableType | None:
-    return money_table(s.invoices, s.payouts, s.money)
+    table = money_table(s.invoices, s.payouts, s.money)
+    notes = money_notes(s) if isinstance(s, CaseStatus) else []
+    if table is None and not notes:
+        return None
+    return Group(*([table] if table is not None else []), *[Text(n, overflow="fold") for n in notes])
+
+
+def money_notes(s: CaseStatus) -> list[str]:
+    """W2: the caps (used of each, the budget left), approvals over a cap with staff's reason, the rates'
+    source, payouts awaiting a second approval, and invoices waiting on a decision (finance reads these)."""
+    from starters.money_review import caps_lines
+
+    notes = [f"caps: {line}" for line in caps_lines(s.caps)]
+    notes += [f"report waiting for review is over the {over}" for over in s.caps_flagged]
+    for a in s.approvals:
+        if a.over_caps:
+            notes.append(f"report {a.number} approved over the {'; the '.join(a.over_caps)} by {a.approved_by}: "
+                         f"{a.over_cap_reason}")
+        if a.exchange_rates:
+            rates = ", ".join(f"{r.source}:{r.target}={r.rate.normalize():f}" for r in a.exchange_rates)
+            notes.append(f"report {a.number} rates {rates} ({a.rate_source or 'staff'}"
+                         + (f", as of {a.rate_as_of}" if a.rate_as_of else "") + ")")
+        if a.payout_needs_second:
+            notes.append(f"report {a.number} payout: second approval "
+                         + (f"by {a.payout_approved_by}" if a.payout_approved_by else
+                            f"pending (casefac approve-payout {s.case_id} {a.number})"))
+    for inv in s.invoices:
+        if inv.needs_decision and not inv.resolution:
+            notes.append(f"invoice {inv.number or inv.invoice_id}: {inv.needs_decision} "
+                         f"(casefac resolve-invoice {s.case_id} {inv.report_number} --decision …)")
+        elif inv.resolution:
+            notes.append(f"invoice {inv.number or inv.invoice_id}: {inv.resolution.replace('_', ' ')}")
+        if inv.amount_paid is not None and inv.status == "open" and inv.amount_paid.amount:
+            notes.append(f"invoice {inv.number or inv.invoice_id}: partly paid {inv.amount_paid.format()}")
+    return notes
 
 
 def money_table(invoices: list[InvoiceState], payouts: list[PayoutState], m: MoneyFigures) -> RenderableType | None:
@@ -178,6 +223,23 @@ def _timeline(s: CaseStatus) -> RenderableType:
         table.add_row(entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), stage_text(entry.stage.value),
                       escape(entry.event), escape(entry.actor or ""))
     return table
+
+
+def _local(when: datetime, zone_name: str) -> str:
+    from casefac.timezones import describe
+
+    return describe(when, zone_name) if zone_name else stamp(when)
+
+
+def _offer_line(o: Offer) -> str:
+    """``DEF-GT-001 · declined 2026-12-02 14:00 UTC: “Conflict of interest”``: staff read the Defender's reason."""
+    result = {"open": "open", "accepted": "accepted", "declined": "declined", "no_answer": "no answer in time"}
+    line = f"{o.defender_id} · {result.get(o.result, o.result)}"
+    if o.answered_at:
+        line += f" {stamp(o.answered_at)}"
+    if o.reason:
+        line += f": “{o.reason}”"
+    return line
 
 
 def status_view(s: CaseStatus) -> RenderableType:

@@ -11,13 +11,15 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
 
 from casefac.messages import (
     ApproveContract,
+    ApprovePayout,
     CancelCase,
     Receipt,
     RecordPayout,
+    ResolveInvoice,
     RetryStep,
     ReviewCase,
     ReviewReport,
@@ -27,6 +29,7 @@ from casefac.money import ExchangeRate, Money
 from casefac.parties import Actor
 from casefac.report import Adjustment
 from casefac.status import CaseStatus
+from starters import staff_signing
 from starters.cases import case_handle, read_status
 
 #: A validator answers in milliseconds; this long means no worker is polling (the CLI then says so).
@@ -38,8 +41,22 @@ class NothingToDo(ValueError):
 
 
 async def _update(client: Client, case_id: str, name: str, message: Any) -> Receipt:
-    return await case_handle(client, case_id).execute_update(name, message, result_type=Receipt,
-                                                             rpc_timeout=UPDATE_TIMEOUT)
+    """Send one update, signed with the actor's staff key when this computer holds it (security C2 §3).
+
+    A signed update carries a stable id (from its nonce), so a retried call attaches to the first one
+    (review m3). When the case answers that it does not know the key yet, or its directory is old, the
+    directory is refreshed and the same signed update sent once more.
+    """
+    handle = case_handle(client, case_id)
+    message, update_id = staff_signing.sign_update(message, workflow_id=handle.id, update=name)
+    try:
+        return await handle.execute_update(name, message, id=update_id, result_type=Receipt,
+                                           rpc_timeout=UPDATE_TIMEOUT)
+    except WorkflowUpdateFailedError as exc:
+        if update_id is None or not staff_signing.asks_refresh(exc):
+            raise
+    await staff_signing.refresh(handle, UPDATE_TIMEOUT)
+    return await handle.execute_update(name, message, id=update_id, result_type=Receipt, rpc_timeout=UPDATE_TIMEOUT)
 
 
 async def review(client: Client, case_id: str, actor: Actor, *, defender_id: str | None = None,
@@ -69,16 +86,29 @@ def pending_report(status: CaseStatus) -> int:
 
 async def review_report(client: Client, case_id: str, actor: Actor, *, report_number: int | None = None,
                         rates: Sequence[ExchangeRate] = (), adjustments: Sequence[Adjustment] = (),
-                        change_reasons: Sequence[str] = ()) -> Receipt:
-    """Approve (with rates and adjustments) or, when ``change_reasons`` are given, request changes."""
+                        change_reasons: Sequence[str] = (), **approval: Any) -> Receipt:
+    """Approve (with rates and adjustments) or, when ``change_reasons`` are given, request changes.
+
+    ``approval``: the approval's other fields (``over_cap``, ``rate_source``, ``rate_as_of``, ``line_text``)."""
+    message = await review_message(client, case_id, actor, report_number=report_number, rates=rates,
+                                   adjustments=adjustments, change_reasons=change_reasons, **approval)
+    return await send_review(client, case_id, message)
+
+
+async def review_message(client: Client, case_id: str, actor: Actor, *, report_number: int | None = None,
+                         rates: Sequence[ExchangeRate] = (), adjustments: Sequence[Adjustment] = (),
+                         change_reasons: Sequence[str] = (), **approval: Any) -> ReviewReport:
+    """The ``review_report`` update as it will be sent (the CLI previews an approval before sending it)."""
     if report_number is None:
         report_number = pending_report(await read_status(client, case_id))
     if change_reasons:
-        message = ReviewReport(actor=actor, report_number=report_number, decision="request_changes",
-                               reasons=list(change_reasons))
-    else:
-        message = ReviewReport(actor=actor, report_number=report_number, decision="approve",
-                               exchange_rates=list(rates), adjustments=list(adjustments))
+        return ReviewReport(actor=actor, report_number=report_number, decision="request_changes",
+                            reasons=list(change_reasons))
+    return ReviewReport(actor=actor, report_number=report_number, decision="approve", exchange_rates=list(rates),
+                        adjustments=list(adjustments), **approval)
+
+
+async def send_review(client: Client, case_id: str, message: ReviewReport) -> Receipt:
     return await _update(client, case_id, Update.REVIEW_REPORT, message)
 
 
@@ -93,15 +123,32 @@ def pending_payout(status: CaseStatus, report_number: int | None) -> tuple[int, 
 
 
 async def record_payout(client: Client, case_id: str, actor: Actor, *, amount: Money, reference: str,
-                        paid_on: date, report_number: int) -> Receipt:
+                        paid_on: date, report_number: int, received: Money | None = None,
+                        fees: Money | None = None) -> Receipt:
     return await _update(client, case_id, Update.RECORD_PAYOUT,
                          RecordPayout(actor=actor, report_number=report_number, amount=amount,
-                                      reference=reference, paid_on=paid_on))
+                                      reference=reference, paid_on=paid_on, received=received, fees=fees))
 
 
 async def retry(client: Client, case_id: str, actor: Actor, note: str = "") -> Receipt:
     return await _update(client, case_id, Update.RETRY_STEP, RetryStep(actor=actor, note=note))
 
 
-async def cancel(client: Client, case_id: str, actor: Actor, reason: str) -> Receipt:
-    return await _update(client, case_id, Update.CANCEL_CASE, CancelCase(actor=actor, reason=reason))
+async def cancel(client: Client, case_id: str, actor: Actor, reason: str, invoices: str | None = None) -> Receipt:
+    """``invoices``: ``void`` or ``keep`` the invoices of approved work (review M5; required after the final report)."""
+    return await _update(client, case_id, Update.CANCEL_CASE,
+                         CancelCase(actor=actor, reason=reason, invoices=invoices))  # type: ignore[arg-type]
+
+
+async def approve_payout(client: Client, case_id: str, actor: Actor, report_number: int) -> Receipt:
+    """Four eyes: a second staff member releases a payout over the threshold (W2, review C2)."""
+    return await _update(client, case_id, Update.APPROVE_PAYOUT, ApprovePayout(actor=actor,
+                                                                               report_number=report_number))
+
+
+async def resolve_invoice(client: Client, case_id: str, actor: Actor, report_number: int, decision: str,
+                          note: str = "") -> Receipt:
+    """Staff's decision on an invoice that needs one: write_off, reissue, refund, credit or keep (W2, M5/M6)."""
+    return await _update(client, case_id, Update.RESOLVE_INVOICE,
+                         ResolveInvoice(actor=actor, report_number=report_number, decision=decision,  # type: ignore[arg-type]
+                                        note=note))

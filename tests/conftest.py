@@ -89,14 +89,24 @@ _RUNTIME: Runtime | None = None
 #: A live-mode environment with placeholder (never real) secrets: enough for Settings to accept live mode.
 LIVE_ENV: dict[str, str] = {
     "CASEFAC_MODE": "live",
-    "CASEFAC_GATEWAY__LINK_SECRET": "test-live-link-secret-0123456789abcdef",
-    "CASEFAC_GATEWAY__CODEC_TOKEN": "test-live-codec-token",
+    "CASEFAC_GATEWAY__LINK_SECRET": "k7Qm2ZtW9xVbN4pLr8sYc1DfGh6JeUa3TiOoPq5RwXyZ0vBnMl",
+    "CASEFAC_GATEWAY__PUBLIC_URL": "https://casefac.test.example.org",
     "CASEFAC_SENDGRID__API_KEY": "SG.test-live",
+    "CASEFAC_SENDGRID__HOST": "https://api.sendgrid.com",
     "CASEFAC_SENDGRID__WEBHOOK_PUBLIC_KEY": "test-live-public-key",
     "CASEFAC_STRIPE__API_KEY": "sk_test_live_placeholder",
-    "CASEFAC_STRIPE__WEBHOOK_SECRET": "whsec_test_live_placeholder",
-    "CASEFAC_DOCUSIGN__CONNECT_HMAC_KEYS": '["test-live-connect-key"]',
+    "CASEFAC_STRIPE__API_BASE": "https://api.stripe.com",
+    "CASEFAC_STRIPE__WEBHOOK_SECRET": "whsec_Tq8vZ2mK5nR1xW7bY4cL9dF3gH6jP0sA",
+    "CASEFAC_DOCUSIGN__HOST": "https://demo.docusign.net/restapi",
+    "CASEFAC_DOCUSIGN__OAUTH_HOST": "account-d.docusign.com",
+    "CASEFAC_DOCUSIGN__CONNECT_HMAC_KEYS": '["Yk3N8qT1vX6mB9zR2wC5fH0jL4pS7dG1aE6uI3oKxZc="]',
     "CASEFAC_DOCUSIGN__PRIVATE_KEY_FILE": "/run/secrets/docusign-test.pem",
+    "CASEFAC_ROSTER_FILE": str(Path(__file__).resolve().parent / "data" / "live-roster.yaml"),
+    "CASEFAC_CODEC__AUTH": "oidc",
+    "CASEFAC_CODEC__OIDC_ISSUER": "https://idp.test.example.org/realms/jim",
+    "CASEFAC_CODEC__OIDC_AUDIENCE": "casefac-codec",
+    "CASEFAC_CODEC__JWKS": "https://idp.test.example.org/realms/jim/protocol/openid-connect/certs",
+    "CASEFAC_CODEC__UI_ORIGIN": "https://temporal.test.example.org",
 }
 
 

@@ -22,7 +22,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import build_activities
-from activities.agreement import AgreementActivities
+from activities.agreement import AgreementActivities, SignedLookup, record_lookup
 from activities.digest import DigestActivities
 from casefac.activity_io import TaskQueue
 from casefac.keyring import KeyRingError
@@ -36,10 +36,12 @@ from workers.runner import workflow_runner
 from workflows.advocate import AdvocateWorkflow
 from workflows.case import CaseFacilitationWorkflow
 from workflows.digest import DigestWorkflow
+from workflows.guard import CasefacGuard
+from workflows.signing_view import SigningViewWorkflow
 
 log = logging.getLogger("casefac.worker")
 
-WORKFLOWS = (CaseFacilitationWorkflow, AdvocateWorkflow, DigestWorkflow)
+WORKFLOWS = (CaseFacilitationWorkflow, AdvocateWorkflow, DigestWorkflow, SigningViewWorkflow)
 #: Provider calls are idempotent, so an activity cut off after this is simply retried elsewhere.
 GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 IDENTITY = "casefac-worker"
@@ -65,18 +67,27 @@ def check_records_schema(settings: Settings) -> None:
         engine.dispose()
 
 
+def _agreement_lookup(settings: Settings) -> SignedLookup:
+    """W1: the case record's signed Agreements, so a restarted Advocate entity never asks again (review M4)."""
+    from records.connect import Records
+
+    return record_lookup(lambda: Records.from_settings(settings))
+
+
 def build_workers(client: Client, settings: Settings, role: WorkerRole = WorkerRole.ALL) -> list[Worker]:
     """One worker per task queue, with the queue's rate limit; workflows only on ``TaskQueue.MAIN``."""
     limits = queue_rate_limits(settings)
     if not role.runs_activities:
         return [Worker(client, task_queue=TaskQueue.MAIN, workflows=list(WORKFLOWS),
-                       workflow_runner=workflow_runner(), graceful_shutdown_timeout=GRACEFUL_SHUTDOWN)]
-    activities = build_activities(settings, main_extra=[AgreementActivities(settings.policy).request_agreement,
+                       workflow_runner=workflow_runner(), graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+                       interceptors=[CasefacGuard()])]
+    agreement = AgreementActivities(settings.policy, _agreement_lookup(settings))  # W1: seeded from the record
+    activities = build_activities(settings, main_extra=[agreement.request_agreement, agreement.confirm_agreement,
                                                         DigestActivities().gather])
     return [
         Worker(client, task_queue=queue, activities=acts,
                workflows=list(WORKFLOWS) if queue == TaskQueue.MAIN and role.runs_workflows else [],
-               workflow_runner=workflow_runner(),
+               workflow_runner=workflow_runner(), interceptors=[CasefacGuard()],
                max_task_queue_activities_per_second=limits.get(queue),
                graceful_shutdown_timeout=GRACEFUL_SHUTDOWN)
         for queue, acts in activities.items()

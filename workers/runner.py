@@ -9,6 +9,11 @@ path: every workflow test and the replay of every recorded history (``tests/work
 ``workflow_runner(strict=True)``, and a forbidden call added to a workflow fails there, in CI, before a
 worker runs it (``tests/workflow/test_runner_policing.py`` proves the guard bites). Workers (and the
 bench's baseline, so the comparison stays fair) run the workflow code without it.
+
+The sandbox does not police ``PASSTHROUGH`` modules: they are imported once by the host and call the real
+``datetime``, ``random``… (``test_runner_policing`` shows a clock read in a ``casefac`` helper passing). Those,
+and every module the workflows import, are policed statically instead (``tests/workflow/
+test_determinism_static.py``: no clock, randomness, environment, file or thread; module constants immutable).
 """
 
 from __future__ import annotations

@@ -11,11 +11,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from casefac import search_attributes as sa
+    from casefac import timezones
     from casefac.activity_io import MailKind, MailTo, SendMail
     from casefac.case import CaseStage
     from casefac.case_details import (
@@ -34,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         CaseState,
         StageChange,
         TimelineEntry,
+        WaitClock,
         Waiting,
     )
     from workflows.options import OPTIONS
@@ -46,10 +49,21 @@ MAX_SEEN_EVENTS = 1000
 MAX_TIMELINE = 300
 MAX_TASK_NOTES = 20
 MAX_ATTENTION_LOG = 50
+MAX_NOTICES = 20
 
 #: ``workflow.patched`` id: the money view's search attributes (invoice dates, total, currency, payout status,
 #: whom the case waits on). Cases started before it keep the attributes they had.
 MONEY_VIEW_PATCH = "money-view"
+#: ``workflow.patched`` id: an update accepted in the activation where a wait's timer fires wins over the timer
+#: (a Defender told "accepted" is not recorded as lapsed; a moot reminder is not sent). Review M1.
+UPDATE_WINS_OVER_TIMER_PATCH = "update-wins-over-timer"
+#: ``workflow.patched`` id: reminders stop after ``reminders_max_per_wait``; staff hear, then weekly. Review M2.
+REMINDER_CAP_PATCH = "reminder-cap"
+#: ``workflow.patched`` id: continue-as-new at stage transitions and at the top of restart-safe waits. Review M2.
+CAN_ANY_STAGE_PATCH = "can-any-stage"
+#: ``workflow.patched`` id: a second non-blocking problem is kept beside the first instead of replacing it
+#: (no repeated NeedsAttention upsert), and clearing one brings up the next (m8).
+ATTENTION_LIST_PATCH = "attention-list"
 
 #: What ``_act(..., blocking=False)`` returns when the call failed (the failure is flagged for staff).
 FAILED: Any = object()
@@ -87,6 +101,9 @@ class CaseCore:
         self._envelope_reason = ""
         self._override = ""  # staff's reason for the offer being made (kept on the offer in state)
         self._sa_waiting: tuple[tuple[str, ...], datetime | None] = ((), None)  # last WaitingOn/Since upserted
+        #: This run has woken from a wait at least once: only then may it continue as new (a run whose stage
+        #: preamble alone passes the limit would otherwise continue as new for ever).
+        self._woke = False
 
     @property
     def _current(self) -> ContractRevision:
@@ -113,13 +130,17 @@ class CaseCore:
         With ``blocking=False`` (mail, clean-up on cancel) the failure is recorded for staff and the case
         goes on; the caller receives ``FAILED``. ``on_staff_retry(arg, n)`` gives the input of the n-th staff
         retry (the money steps send fresh idempotency keys, see ``CaseMoney``).
+
+        ``arg`` may be a zero-argument callable: it is called for every attempt, so a staff retry runs with
+        the inputs as they are now (an email staff corrected with ``casefac amend``, review M3).
         """
         opts = OPTIONS[name]
         staff_retries = 0
         while True:
+            payload = arg() if callable(arg) and not isinstance(arg, BaseModel) else arg
             try:
                 return await workflow.execute_activity(
-                    name, arg, result_type=result_type, task_queue=opts.task_queue,
+                    name, payload, result_type=result_type, task_queue=opts.task_queue,
                     start_to_close_timeout=opts.start_to_close, schedule_to_close_timeout=opts.schedule_to_close,
                     retry_policy=opts.retry, heartbeat_timeout=opts.heartbeat, summary=summary)
             except ActivityError as err:
@@ -171,8 +192,13 @@ class CaseCore:
                 raise result
 
     def _flag(self, attention: Attention) -> None:
-        if self.s.attention is not None and self.s.attention.blocking and not attention.blocking:
-            return  # a blocking problem already has staff's attention
+        if (self.s.attention is not None and not attention.blocking
+                and (self.s.attention.blocking or workflow.patched(ATTENTION_LIST_PATCH))):
+            # Another problem is open: this one is kept beside it (not dropped, not overwriting it), with a
+            # timeline entry, until staff's retry (m8). The search attribute is already set.
+            self.s.notices = [*self.s.notices, attention][-MAX_NOTICES:]
+            self._event(f"also needs attention: {attention.step} ({attention.error_type})")
+            return
         self.s.attention = attention
         self._upsert(sa.NEEDS_ATTENTION.value_set(True))
         self._event(f"needs attention: {attention.step} ({attention.error_type})")
@@ -181,8 +207,12 @@ class CaseCore:
         workflow.set_current_details(self._details())  # finance reads the warning there, not only the attribute
 
     def _clear_attention(self) -> None:
-        self.s.attention = None
-        self._upsert(sa.NEEDS_ATTENTION.value_set(False))
+        if self.s.notices and workflow.patched(ATTENTION_LIST_PATCH):
+            # The next kept problem takes the slot (NeedsAttention stays set): one retry each (m8).
+            self.s.attention, self.s.notices = self.s.notices[0], self.s.notices[1:]
+        else:
+            self.s.attention = None
+            self._upsert(sa.NEEDS_ATTENTION.value_set(False))
         open_episode = next((a for a in reversed(self.s.attention_log) if a.resolved_at is None), None)
         if open_episode is not None:
             open_episode.resolved_at = workflow.now()
@@ -197,47 +227,133 @@ class CaseCore:
     async def _wait(self, done: Callable[[], bool], *, who: Callable[[], Who],
                     every: timedelta | None = None, on_remind: Callable[[int], Awaitable[None]] | None = None,
                     escalate_after: timedelta | None = None, on_escalate: Callable[[], Awaitable[None]] | None = None,
-                    deadline: timedelta | None = None) -> bool:
-        """Wait for ``done`` with reminders every ``every`` and one escalation; False if ``deadline`` passed."""
+                    deadline: timedelta | None = None, until: datetime | None = None,
+                    key: str | None = None, zone: str | None = None) -> bool:
+        """Wait for ``done`` with reminders every ``every`` and one escalation; False if the deadline passed.
+
+        ``until`` is an absolute deadline (``deadline`` the same, relative to now). ``key`` makes the wait
+        restart-safe: its clock lives in ``CaseState.waits`` and the case may continue-as-new at its top, then
+        resume it with the same deadlines (the caller's stage must re-enter without repeating itself). After
+        ``reminders_max_per_wait`` reminders the party is not reminded again: staff are escalated to (once),
+        then reminded every ``slow_reminder_every`` (review M2). With ``zone`` (the reminded party's), each
+        reminder waits for their next working hour (Mon–Fri 09:00–18:00 local, review M8).
+        """
         prev = (self._who, self._since)
-        self._who, self._since = who, workflow.now()
-        since = self._since
+        clock = self.s.waits.get(key) if key is not None else None
+        if clock is None:
+            clock = WaitClock(since=workflow.now())
+            if key is not None:
+                self.s.waits[key] = clock
+        since = clock.since
+        if until is None and deadline is not None:
+            until = workflow.now() + deadline
+        self._who, self._since = who, since
         role, party, what = who()
-        self.s.waiting = Waiting(role=role, party_id=party, what=what, since=since)
+        self.s.waiting = Waiting(role=role, party_id=party, what=what, since=since, until=until)
         self._sync_waiting()
-        reminders = 0
-        escalated = False
+        finished = False
         try:
             while True:
                 self._check_cancel()
                 if done():
+                    finished = True
                     return True
-                elapsed = workflow.now() - since
-                marks: list[timedelta] = []
-                if every is not None and on_remind is not None:
-                    marks.append(every * (reminders + 1))
-                if escalate_after is not None and on_escalate is not None and not escalated:
-                    marks.append(escalate_after)
-                if deadline is not None:
-                    marks.append(deadline)
-                timeout = max(min(marks) - elapsed, timedelta(seconds=1)) if marks else None
+                if key is not None and self._may_continue_as_new():
+                    raise ContinueAsNewNow
+                now = workflow.now()
+                capped = self._reminders_capped(clock, every, on_remind)
+                marks: list[datetime] = []
+                if capped:
+                    marks.append(self._slow_mark(clock, since, every, on_escalate))
+                elif every is not None and on_remind is not None:
+                    mark = since + every * (clock.reminders + 1)
+                    marks.append(timezones.working_time(mark, zone) if zone else mark)
+                if escalate_after is not None and on_escalate is not None and not clock.escalated:
+                    marks.append(since + escalate_after)
+                if until is not None:
+                    marks.append(until)
+                timeout = max(min(marks) - now, timedelta(seconds=1)) if marks else None
                 try:
                     await workflow.wait_condition(lambda: done() or self._cancel_pending(), timeout=timeout,
                                                   timeout_summary=what[:60])
+                    self._woke = True
                 except TimeoutError:
-                    elapsed = workflow.now() - since
-                    if deadline is not None and elapsed >= deadline:
+                    self._woke = True
+                    # An update accepted in the same activation as the timer ran first, but conditions are
+                    # checked only after the timer released the wait: it wins over the timer (review M1).
+                    if done() and workflow.patched(UPDATE_WINS_OVER_TIMER_PATCH):
+                        finished = True
+                        return True
+                    now = workflow.now()
+                    if until is not None and now >= until:
+                        finished = True
                         return False
-                    if (escalate_after is not None and on_escalate is not None and not escalated
-                            and elapsed >= escalate_after):
-                        escalated = True
-                        await on_escalate()
-                    if every is not None and on_remind is not None and elapsed >= every * (reminders + 1):
-                        reminders += 1
-                        await on_remind(reminders)
+                    await self._on_marks(clock, since, now, every, on_remind, escalate_after, on_escalate, done, zone)
+        except ContinueAsNewNow:
+            raise
+        except BaseException:
+            finished = True
+            raise
         finally:
             self._who, self._since = prev
             self.s.waiting = None
+            if finished and key is not None:
+                self.s.waits.pop(key, None)
+
+    def _reminders_capped(self, clock: WaitClock, every: timedelta | None,
+                          on_remind: Callable[[int], Awaitable[None]] | None) -> bool:
+        """The party had their reminders: from now on staff hear weekly (a patch decides, for replay)."""
+        if every is None or on_remind is None or clock.reminders < self.policy.reminders_max_per_wait:
+            return False
+        return workflow.patched(REMINDER_CAP_PATCH)
+
+    def _slow_mark(self, clock: WaitClock, since: datetime, every: timedelta | None,
+                   on_escalate: Callable[[], Awaitable[None]] | None) -> datetime:
+        """Once capped: staff are escalated to at once (if not yet), then reminded every ``slow_reminder_every``."""
+        assert every is not None
+        capped_at = since + every * self.policy.reminders_max_per_wait
+        if not clock.escalated and on_escalate is not None:
+            return capped_at
+        return capped_at + self.policy.slow_reminder_every * (clock.slow + 1)
+
+    async def _on_marks(self, clock: WaitClock, since: datetime, now: datetime, every: timedelta | None,
+                        on_remind: Callable[[int], Awaitable[None]] | None, escalate_after: timedelta | None,
+                        on_escalate: Callable[[], Awaitable[None]] | None, done: Callable[[], bool],
+                        zone: str | None = None) -> None:
+        """The reminders and escalation due at ``now``; each re-checks ``done`` first (a moot reminder is not
+        sent, e.g. "please review report 2" right after staff reviewed it)."""
+        moot = done() and workflow.patched(UPDATE_WINS_OVER_TIMER_PATCH)
+        if (escalate_after is not None and on_escalate is not None and not clock.escalated
+                and now >= since + escalate_after):
+            clock.escalated = True
+            if not moot:
+                await on_escalate()
+        if self._reminders_capped(clock, every, on_remind):
+            if now >= self._slow_mark(clock, since, every, on_escalate):
+                if not clock.escalated and on_escalate is not None:
+                    clock.escalated = True
+                    if not moot:
+                        await on_escalate()
+                else:
+                    clock.slow += 1
+                    if not moot:
+                        await self._slow_reminder(clock.slow)
+        elif every is not None and on_remind is not None and now >= self._remind_at(since, every, clock, zone):
+            clock.reminders += 1
+            if not moot:
+                await on_remind(clock.reminders)
+
+    @staticmethod
+    def _remind_at(since: datetime, every: timedelta, clock: WaitClock, zone: str | None) -> datetime:
+        mark = since + every * (clock.reminders + 1)
+        return timezones.working_time(mark, zone) if zone else mark
+
+    async def _slow_reminder(self, n: int) -> None:
+        """Weekly, once the party's reminders ran out: staff, told whom the case still waits on."""
+        role, party, what = self._who() if self._who else ("", None, "")
+        await self._mail(MailKind.STAFF_ESCALATION, self._to_staff(),
+                         {"step": what, "reason": f"still waiting on {role}{f' {party}' if party else ''} to {what}; "
+                                                  f"reminders to them have stopped (weekly reminder {n})"})
 
     # ---------------------------------------------------------------------------------- cancellation
     def _check_cancel(self) -> None:
@@ -246,6 +362,10 @@ class CaseCore:
 
     def _cancel_pending(self) -> bool:
         return self.s.cancel is not None and not self._cancelling
+
+    def _may_continue_as_new(self) -> bool:
+        """At a stage transition or the top of a restart-safe wait (review M2), once this run has woken."""
+        return self._woke and self._should_continue_as_new() and workflow.patched(CAN_ANY_STAGE_PATCH)
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
@@ -264,6 +384,12 @@ class CaseCore:
         self._version += 1
         if self._who is not None:  # inside a wait: what just happened may change whom it waits on
             self._sync_waiting()
+
+    def _defender_tz(self) -> str:
+        """The Defender's IANA zone (the case's country), fixed in state the first time it is needed (M8)."""
+        if not self.s.defender_tz:
+            self.s.defender_tz = timezones.defender_zone(self.req.country)
+        return self.s.defender_tz
 
     def _set_stage(self, stage: CaseStage) -> None:
         self.s.stage = stage

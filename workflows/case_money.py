@@ -16,11 +16,13 @@ with workflow.unsafe.imports_passed_through():
     from casefac.activity_io import (
         ActivityName,
         Attachment,
+        GetInvoice,
         InvoiceRef,
         IssueInvoice,
         MailKind,
         PayDefender,
         TransferRef,
+        VoidInvoice,
     )
     from casefac.case_details import money_attributes
     from casefac.money import total
@@ -33,13 +35,24 @@ with workflow.unsafe.imports_passed_through():
     from casefac.status import MoneyFigures, money_figures
 
 
+from workflows.case_core import FAILED
 from workflows.case_notices import CaseNotices
 
 #: ``workflow.patched`` id: a staff retry of a money step sends fresh Stripe idempotency keys.
 MONEY_RETRY_KEY_PATCH = "money-retry-key"
+#: ``workflow.patched`` id (review C2): a payout over the policy's threshold waits for a second staff member
+#: (``approve_payout``) before the transfer or finance's request; cases before it paid at once.
+PAYOUT_FOUR_EYES_PATCH = "payout-four-eyes"
+#: ``workflow.patched`` id (security C2 §4, review M7): a ``paid`` signal is confirmed at Stripe
+#: (``billing.get_invoice``) before the invoice counts as paid, and each dunning tick asks Stripe first;
+#: dunning ends after ``dunning_reminders_max`` with a staff decision (review M6); the due date is Stripe's (m7).
+INVOICE_TRUTH_PATCH = "invoice-truth"
 
 
 class CaseMoney(CaseNotices):
+    #: Whether the run took ``INVOICE_TRUTH_PATCH`` (None: not asked yet); per instance once asked.
+    _truth: bool | None = None
+
     def _fresh_keys(self, step: str) -> Callable[[Any, int], Any]:
         """The input of a money step's n-th staff retry: the same request under key generation n.
 
@@ -65,30 +78,56 @@ class CaseMoney(CaseNotices):
         if amount.amount <= 0:
             self._event(f"report {approved.number}: nothing to pay out")
             return
+        if approved.payout_needs_second and workflow.patched(PAYOUT_FOUR_EYES_PATCH):
+            await self._second_approval(approved, defender.payout.kind)
         if defender.payout.kind == "stripe_connect":
             ref = await self._act(
                 ActivityName.PAY_DEFENDER,
                 PayDefender(workflow_id=self._wid, case_id=self.req.case_id, report_number=approved.number,
-                            defender_id=defender.id, account_id=defender.payout.account_id, amount=amount),
+                            defender_id=defender.id, account_id=defender.payout.account_id, amount=amount,
+                            country=self.req.country),
                 TransferRef, summary=f"Stripe transfer to {defender.id} · {amount.format()}",
                 step=f"payout for report {approved.number}",
                 on_staff_retry=self._fresh_keys(f"payout for report {approved.number}"))
+            self.s.payouts = [p for p in self.s.payouts if not (p.report_number == approved.number
+                                                                and p.status == "to_approve")]
             self.s.payouts.append(PayoutState(report_number=approved.number, method="stripe_connect", amount=amount,
                                               status="paid", reference=ref.transfer_id,
-                                              requested_at=workflow.now(), paid_at=workflow.now()))
+                                              requested_at=workflow.now(), paid_at=workflow.now(),
+                                              approved_by=approved.payout_approved_by))
             self._event(f"paid {amount.format()} to {defender.id} by Stripe transfer")
             await self._mail(MailKind.PAYOUT_MADE, self._to_defender(),
                              {"amount": amount.format(), "report_number": approved.number})
         else:
+            self.s.payouts = [p for p in self.s.payouts if not (p.report_number == approved.number
+                                                                and p.status == "to_approve")]
             self.s.payouts.append(PayoutState(report_number=approved.number, method="manual", amount=amount,
-                                              requested_at=workflow.now()))
+                                              requested_at=workflow.now(), approved_by=approved.payout_approved_by))
             self._event(f"manual payout of {amount.format()} to {defender.id} requested from finance")
             await self._mail(MailKind.PAYOUT_TO_RECORD, self._to_finance(),
                              {"amount": amount.format(), "report_number": approved.number,
                               "defender_id": defender.id})
         self._money_changed()
 
-    async def _invoice_advocate(self, approved: ApprovedReport) -> None:
+    async def _second_approval(self, approved: ApprovedReport, method: str) -> None:
+        """Four eyes: the payout waits (with daily reminders to staff) for a second, different staff member."""
+        amount = approved.priced.payout_total
+        self.s.payouts.append(PayoutState(report_number=approved.number, method=method,  # type: ignore[arg-type]
+                                          amount=amount, status="to_approve", requested_at=workflow.now()))
+        self._event(f"payout {amount.format()} for report {approved.number} waits for a second staff approval "
+                    f"(approved by {approved.approved_by})")
+        self._money_changed()
+        reason = (f"the payout of {amount.format()} for report {approved.number} needs a second staff approval: "
+                  f"casefac approve-payout {self.req.case_id} {approved.number} (not {approved.approved_by})")
+        await self._mail(MailKind.STAFF_ESCALATION, self._to_staff(), {"step": "payout approval", "reason": reason})
+        await self._wait(lambda: approved.payout_approved_by is not None,
+                         who=lambda: ("staff", None, f"approve the payout of report {approved.number} (four eyes)"),
+                         every=self.policy.payout_approval_reminder_every,
+                         on_remind=lambda _n: self._mail(MailKind.STAFF_ESCALATION, self._to_staff(),
+                                                         {"step": "payout approval", "reason": reason}))
+
+    async def _invoice_advocate(self, approved: ApprovedReport, *, reissue: int = 0) -> None:
+        """``reissue`` > 0: a staff re-issue (its keys and metadata differ from the voided invoice's)."""
         priced = approved.priced
         if priced.invoice_total.amount <= 0:
             self._event(f"report {approved.number}: nothing to invoice")
@@ -97,14 +136,15 @@ class CaseMoney(CaseNotices):
             ActivityName.ISSUE_INVOICE,
             IssueInvoice(workflow_id=self._wid, case_id=self.req.case_id, report_number=approved.number,
                          advocate=self.req.advocate, lines=priced.invoice_lines, total=priced.invoice_total,
-                         days_until_due=self.policy.invoice_days_until_due),
+                         days_until_due=self.policy.invoice_days_until_due, reissue=reissue),
             InvoiceRef, summary=f"Stripe invoice {self.req.case_id} · {priced.invoice_total.format()}",
             step=f"invoice for report {approved.number}",
             on_staff_retry=self._fresh_keys(f"invoice for report {approved.number}"))
         self.s.invoices.append(InvoiceState(report_number=approved.number, invoice_id=ref.invoice_id,
                                             number=ref.number, status=ref.status, amount_due=ref.amount_due,
                                             hosted_invoice_url=ref.hosted_invoice_url, issued_at=workflow.now(),
-                                            due_date=ref.due_date,
+                                            due_date=ref.due_date, total=ref.total, amount_paid=ref.amount_paid,
+                                            amount_remaining=ref.amount_remaining, credited=ref.credited,
                                             history=[InvoiceStatusChange(status=ref.status, at=workflow.now())]))
         self._event(f"invoice {ref.number or ref.invoice_id} sent: {ref.amount_due.format()}")
         self._apply_orphan_invoice_events()
@@ -135,8 +175,7 @@ class CaseMoney(CaseNotices):
         return ledes.LedesInvoice(
             case_id=self.req.case_id, invoice_number=invoice.number or invoice.invoice_id,
             invoice_date=invoice.issued_at.date(), client_id=self.req.advocate.id, report=submitted.report,
-            approved=approved, hourly_rate=self._current.terms.hourly_rate, timekeeper_id=defender.id,
-            timekeeper_name=defender.name)
+            approved=approved, hourly_rate=self._signed_revision().terms.hourly_rate, timekeeper_id=defender.id)
 
     # ------------------------------------------------------------------------- money in the background
     async def _collect_money(self) -> None:
@@ -156,13 +195,28 @@ class CaseMoney(CaseNotices):
                     self._collector_busy = False
 
     def _invoice_due_at(self, inv: InvoiceState) -> datetime:
+        """Stripe's due date when it gave one (Stripe's ``due_date`` is the finalization time plus the days, so the
+        issue's time of day on that date), else issue + the policy's days (m7)."""
+        if inv.due_date is not None and self._invoice_truth():
+            return datetime.combine(inv.due_date, inv.issued_at.timetz())
         return inv.issued_at + timedelta(days=self.policy.invoice_days_until_due)
+
+    def _invoice_truth(self) -> bool:
+        """Whether this case confirms invoice facts at Stripe (``INVOICE_TRUTH_PATCH``), memoized per run."""
+        if self._truth is None:
+            self._truth = workflow.patched(INVOICE_TRUTH_PATCH)
+        return self._truth
+
+    def _dunning_open(self, inv: InvoiceState) -> bool:
+        return inv.status in ("open", "payment_failed") and not inv.needs_decision and not inv.resolution
 
     def _next_money_timer(self) -> datetime | None:
         p = self.policy
         times: list[datetime] = []
         for inv in self.s.invoices:
-            if inv.status in ("open", "payment_failed"):
+            if inv.confirming or self._resolution_due(inv):
+                times.append(workflow.now())
+            if self._dunning_open(inv):
                 times.append(self._invoice_due_at(inv) + p.dunning_reminder_every * inv.reminders_sent)
                 if not inv.escalated:
                     times.append(inv.issued_at + p.dunning_escalate_after)
@@ -171,17 +225,113 @@ class CaseMoney(CaseNotices):
                 times.append(pay.requested_at + p.payout_record_reminder_every * (pay.reminders_sent + 1))
         return min(times) if times else None
 
+    async def _reconcile(self, inv: InvoiceState, why: str) -> bool:
+        """Ask Stripe for the invoice and take its status, amounts and due date; False if Stripe did not answer."""
+        ref = await self._act(ActivityName.GET_INVOICE,
+                              GetInvoice(workflow_id=self._wid, invoice_id=inv.invoice_id, reason=why),
+                              InvoiceRef, summary=f"Stripe invoice {inv.number or inv.invoice_id} · {why}",
+                              step=f"check invoice {inv.number or inv.invoice_id} at Stripe", blocking=False)
+        if ref is FAILED:  # flagged for staff; the paid event stays unconfirmed, the next dunning tick asks again
+            if inv.confirming:
+                inv.confirming = False
+                self._event(f"invoice {inv.number or inv.invoice_id}: Stripe did not answer; the payment is not "
+                            "confirmed yet (checked again before the next reminder)")
+                self._money_changed()
+            return False
+        self._take_invoice_truth(inv, ref, why)
+        return True
+
+    def _take_invoice_truth(self, inv: InvoiceState, ref: InvoiceRef, why: str, *, deliberate: bool = False) -> None:
+        """``deliberate``: staff asked for this status (a void on cancel): a loss is told, not asked about."""
+        inv.confirming = False
+        inv.amount_due = ref.amount_due
+        inv.total = ref.total or inv.total
+        inv.amount_paid, inv.amount_remaining = ref.amount_paid, ref.amount_remaining
+        inv.credited = max(inv.credited, ref.credited)
+        inv.due_date = ref.due_date or inv.due_date
+        if ref.status != inv.status and not (inv.status == "payment_failed" and ref.status == "open"):
+            inv.status = ref.status
+            inv.history = [*inv.history, InvoiceStatusChange(status=ref.status, at=workflow.now())]
+            if ref.status == "paid":
+                inv.paid_at = workflow.now()
+            self._event(f"invoice {inv.number or inv.invoice_id} confirmed at Stripe ({why}): {ref.status}")
+        elif why == "paid signal" and ref.status != "paid":
+            self._event(f"invoice {inv.number or inv.invoice_id}: a 'paid' event Stripe does not confirm "
+                        f"(Stripe says {ref.status}); ignored")
+        if deliberate and ref.status in ("void", "uncollectible"):
+            inv.resolution = inv.resolution or f"{ref.status} by staff"
+        self._note_money_anomalies(inv)
+        self._money_changed()
+
+    def _resolution_due(self, inv: InvoiceState) -> bool:
+        """A staff decision that needs Stripe: a write-off not yet marked, a re-issue not yet made."""
+        if inv.resolution == "write_off":
+            return inv.status in ("open", "payment_failed")
+        if inv.resolution == "reissue":
+            return not any(i.report_number == inv.report_number and i.issued_at > inv.issued_at
+                           for i in self.s.invoices)
+        return False
+
+    async def _carry_out(self, inv: InvoiceState) -> None:
+        """Write off: mark the invoice uncollectible at Stripe. Re-issue: void it, then invoice the report again
+        under new idempotency keys (``IssueInvoice.reissue``), so Stripe makes a new invoice, not the old one."""
+        mark = "uncollectible" if inv.resolution == "write_off" else "void"
+        if inv.status not in ("void", "uncollectible") or (mark == "void" and inv.status == "uncollectible"):
+            ref = await self._act(ActivityName.VOID_INVOICE,
+                                  VoidInvoice(workflow_id=self._wid, invoice_id=inv.invoice_id, mark=mark),  # type: ignore[arg-type]
+                                  InvoiceRef, summary=f"Stripe invoice {inv.number or inv.invoice_id} · {mark}",
+                                  step=f"{inv.resolution.replace('_', ' ')} invoice {inv.number or inv.invoice_id}")
+            self._take_invoice_truth(inv, ref, inv.resolution, deliberate=True)
+        if inv.resolution != "reissue" or inv.status == "paid":
+            return
+        approved = next(a for a in self.s.approved if a.number == inv.report_number)
+        inv.reissue = sum(1 for i in self.s.invoices if i.report_number == inv.report_number)
+        await self._invoice_advocate(approved, reissue=inv.reissue)
+
+    def _note_money_anomalies(self, inv: InvoiceState) -> None:
+        """What finance must decide about: a void or uncollectible invoice whose payout went out, an overpayment."""
+        paid_out = any(p.report_number == inv.report_number and p.status == "paid" for p in self.s.payouts)
+        if inv.status in ("void", "uncollectible") and paid_out and not inv.needs_decision and not inv.resolution:
+            inv.needs_decision = (f"invoice {inv.status} but the Defender's payout for report {inv.report_number} "
+                                  "went out: a loss to write off, or re-issue")
+            self._event(f"invoice {inv.number or inv.invoice_id} {inv.status} after the payout; finance decides")
+        if inv.amount_paid is not None and inv.amount_paid.amount > inv.billed.amount and "overpaid" not in \
+                inv.needs_decision:
+            inv.needs_decision = f"overpaid: {inv.amount_paid.format()} paid on {inv.billed.format()} billed"
+
     async def _money_reminders(self) -> None:
         p = self.policy
         now = workflow.now()
+        truth = self._invoice_truth()
         for inv in self.s.invoices:
-            if inv.status not in ("open", "payment_failed"):
+            if inv.confirming and truth:
+                await self._reconcile(inv, "paid signal")
+        for inv in list(self.s.invoices):
+            if self._resolution_due(inv):
+                await self._carry_out(inv)
+        for inv in self.s.invoices:
+            if not self._dunning_open(inv):
                 continue
             if now >= self._invoice_due_at(inv) + p.dunning_reminder_every * inv.reminders_sent:
+                if truth:
+                    await self._reconcile(inv, "before reminder")  # M7: never nag for what is already paid
+                    if not self._dunning_open(inv):
+                        continue
+                if truth and inv.reminders_sent >= p.dunning_reminders_max:
+                    inv.needs_decision = (f"unpaid after {inv.reminders_sent} reminders: write off or re-issue "
+                                          f"(casefac resolve-invoice {self.req.case_id} {inv.report_number} ...)")
+                    self._event(f"invoice {inv.number or inv.invoice_id}: dunning ended; staff decide")
+                    await self._mail(MailKind.STAFF_ESCALATION, self._to_staff(),
+                                     {"step": "invoice", "reason": f"invoice {inv.number or inv.invoice_id} "
+                                      f"({inv.amount_due.format()}) {inv.needs_decision}"})
+                    self._money_changed()
+                    continue
                 inv.reminders_sent += 1
-                await self._mail(MailKind.INVOICE_REMINDER, self._to_advocate(),
-                                 {"amount": inv.amount_due.format(), "invoice_number": inv.number,
-                                  "hosted_invoice_url": inv.hosted_invoice_url, "reminder": inv.reminders_sent})
+                ctx: dict[str, Any] = {"amount": inv.amount_due.format(), "invoice_number": inv.number,
+                                       "hosted_invoice_url": inv.hosted_invoice_url, "reminder": inv.reminders_sent}
+                if truth and inv.due_date is not None:
+                    ctx["due_date"] = inv.due_date.isoformat()
+                await self._mail(MailKind.INVOICE_REMINDER, self._to_advocate(), ctx)
             if not inv.escalated and now >= inv.issued_at + p.dunning_escalate_after:
                 inv.escalated = True
                 self._event(f"invoice {inv.number or inv.invoice_id} unpaid; escalated to staff")
@@ -198,8 +348,10 @@ class CaseMoney(CaseNotices):
                                   "reminder": pay.reminders_sent})
 
     def _money_settled(self) -> bool:
-        return (all(i.status in ("paid", "void") for i in self.s.invoices)
-                and all(p.status == "paid" for p in self.s.payouts))
+        """Every invoice paid or void (or resolved by staff) and every payout made; nothing waits on a decision."""
+        return (all((i.status in ("paid", "void") or i.resolution) and not (i.needs_decision and not i.resolution)
+                    and not i.confirming and not self._resolution_due(i) for i in self.s.invoices)
+                and all(p.status in ("paid", "waived") for p in self.s.payouts))
 
     def _money_changed(self) -> None:
         self._version += 1

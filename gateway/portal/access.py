@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -83,8 +83,7 @@ class Visit:
 
 
 def signer_from_settings(gw: Gateway) -> LinkSigner:
-    g = gw.settings.gateway
-    return LinkSigner(g.link_secret.get_secret_value().encode(), g.public_url, timedelta(hours=g.link_ttl_hours))
+    return LinkSigner.from_settings(gw.settings.gateway)
 
 
 def requested_language(request: Request, form_lang: str | None = None) -> Lang | None:
@@ -122,11 +121,31 @@ async def open_visit(gw: Gateway, signer: LinkSigner, request: Request, token: s
                  link.action.case_id)
         raise Refused(refusal(gw, asked or _status_language(link.action, status), "gone"))
     lang = asked or _status_language(link.action, status)
+    spent = link_spent(link, status)
+    if spent is not None:
+        log.info("portal: %s %s link for case %s", spent, link.action.action, link.action.case_id)
+        raise Refused(refusal(gw, lang, spent, action=link.action.action, case_id=link.action.case_id))
     state = link_state(link.action, status)
     if require_open and state not in ("open", "signed"):
         raise Refused(refusal(gw, lang, state, action=link.action.action, case_id=link.action.case_id))
     return Visit(request=request, token=token, link=link, status=status, lang=lang, client=client, gw=gw,
                  state=state)
+
+
+def link_spent(link: VerifiedLink, status: CaseStatus) -> str | None:
+    """``replaced`` (the party's links were revoked: an older epoch) or ``done`` (a spent one-shot nonce),
+    read from the case's ``status`` so a dead link shows a good page before anything else (review M2).
+
+    The workflow (``workflows/guard_links.py``) is the authority and refuses the update anyway. The
+    Agreement's epoch lives on the Advocate entity, not the case: its sign page checks it there.
+    """
+    if link.nonce in status.used_links:
+        return "done"
+    if link.action.action != "sign_agreement":
+        current = status.link_epochs.get(f"{link.action.role.value}:{link.action.party_id}", 0)
+        if link.epoch < current:
+            return "replaced"
+    return None
 
 
 async def load_status(gw: Gateway, action: PortalAction, lang: Lang | None) -> tuple[Client, CaseStatus]:
@@ -169,7 +188,8 @@ def _status_language(action: PortalAction, status: CaseStatus) -> Lang:
 
 
 #: Why a link cannot be used; each has a title and a body in the catalog (``refused.<reason>.*``).
-REFUSALS = ("invalid", "expired", "done", "early", "gone", "cancelled", "not_your_turn", "signed_already")
+REFUSALS = ("invalid", "expired", "done", "early", "gone", "cancelled", "not_your_turn", "signed_already",
+            "replaced")
 
 
 def refusal(gw: Gateway, lang: Lang | None, reason: str, *, expired_at: datetime | None = None,

@@ -60,7 +60,7 @@ def still_open(action: PortalAction, status: CaseStatus) -> bool:
         return (status.stage is CaseStage.AGREEMENT and envelope is not None and envelope.status == "sent"
                 and CONTRACT_SIGNERS[action.role] not in envelope.signed)
     if name == "sign_agreement":
-        return status.agreement.status != "signed" and not status.stage.terminal
+        return agreement_open(status)
     if name == "update_task":
         return status.stage in (CaseStage.ASSIGNMENT, CaseStage.PAYMENT)
     if name == "submit_report":
@@ -70,6 +70,14 @@ def still_open(action: PortalAction, status: CaseStatus) -> bool:
     if name == "report_outcome":
         return status.stage in OUTCOME_STAGES and status.outcome is None
     return False
+
+
+def agreement_open(status: CaseStatus) -> bool:
+    """An Agreement link stays live while this case has not seen the Agreement in force, whatever became of the
+    case: the Agreement is one per Advocate, so the sign page resolves the envelope through the Advocate's
+    entity (``pages/sign.py``), and a link from a cancelled first case still leads to the live signing that a
+    second case waits for (issue 12 item 1). Never "already signed" while it is not."""
+    return status.agreement.status != "signed"
 
 
 def signer_turn(role: Role, status: CaseStatus) -> bool:
@@ -91,6 +99,8 @@ def link_state(action: PortalAction, status: CaseStatus) -> LinkState:
     """``open``; ``signed`` (a contract link after everyone signed: the contract, read-only);
     ``cancelled`` (the case was cancelled: every link says so); ``done`` (one-shot: already answered,
     or the case moved past it) or ``early`` (not yet)."""
+    if action.action == "sign_agreement":  # the Advocate's, not the case's: see ``agreement_open``
+        return "open" if agreement_open(status) else "done"
     if status.stage is CaseStage.CANCELLED:
         return "cancelled"
     if still_open(action, status):

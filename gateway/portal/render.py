@@ -21,18 +21,13 @@ from starlette.responses import HTMLResponse
 from casefac.contract_draft import system_text
 from casefac.i18n import LOCALES, NATIVE_NAMES, decimal_mark, format_day, format_money, format_number
 from casefac.money import Money
+from gateway.headers import baseline
 from gateway.portal.catalog import Lang, problems, translate, translator
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-                               "frame-ancestors 'none'",
-}
+#: The pages' own copy of the baseline (``gateway/headers.py`` adds it to every response as well).
+SECURITY_HEADERS = baseline(live=False)
 
 
 @cache

@@ -17,9 +17,10 @@ from typing import TypeVar
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from casefac.money import Money
-from casefac.report import ExpenseLine, HourExpenseReport, HourLine, ReportKind
+from casefac.money import EXPONENT, Money
+from casefac.report import MAX_RECEIPTS_PER_LINE, ExpenseLine, HourExpenseReport, HourLine, ReportKind
 from casefac.utbms import ACTIVITY_CODES, EXPENSE_CODES, TASK_CODES
+from gateway.portal import receipts
 from gateway.portal.catalog import translate
 from gateway.portal.forms import FieldError, parse_amount, parse_day, parse_hours, text
 from gateway.portal.updates import validation_errors
@@ -47,10 +48,16 @@ class ExpenseRow:
     currency: str = ""
     expense_code: str = ""
     description: str = ""
+    #: Receipts already stored, each encoded as one hidden field (``gateway.portal.receipts.encode``).
+    receipts: list[str] = field(default_factory=list)
+
+
+_TYPED = ("date", "amount", "expense_code", "description")
 
 
 def _blank(row: HourRow | ExpenseRow, defaults: dict[str, str]) -> bool:
-    return all(not getattr(row, f.name) or getattr(row, f.name) == defaults.get(f.name) for f in fields(row))
+    return all(not getattr(row, f.name) or getattr(row, f.name) == defaults.get(f.name) for f in fields(row)
+               if f.name != "receipts")
 
 
 @dataclass
@@ -60,15 +67,30 @@ class ReportForm:
     hours: list[HourRow] = field(default_factory=list)
     expenses: list[ExpenseRow] = field(default_factory=list)
     currency: str = "USD"
+    case_id: str = ""
 
     @classmethod
-    def fresh(cls, country: str) -> ReportForm:
-        return cls(hours=[HourRow()], currency=DEFAULT_CURRENCY.get(country, "USD"))
+    def fresh(cls, country: str, case_id: str = "") -> ReportForm:
+        return cls(hours=[HourRow()], currency=DEFAULT_CURRENCY.get(country, "USD"), case_id=case_id)
 
     @classmethod
-    def from_form(cls, form: FormData, country: str) -> ReportForm:
+    def from_report(cls, report: HourExpenseReport, country: str, case_id: str = "") -> ReportForm:
+        """The report being corrected, as the Defender typed it (after "request changes", issue 12 item 4)."""
+        form = cls(kind=report.kind.value, note=report.note, currency=DEFAULT_CURRENCY.get(country, "USD"),
+                   case_id=case_id)
+        form.hours = [HourRow(date=h.date.isoformat(), hours=str(h.hours), task_code=h.task_code,
+                              activity_code=h.activity_code, description=h.description) for h in report.hours]
+        form.expenses = [ExpenseRow(date=e.date.isoformat(), amount=_plain(e.amount), currency=e.amount.currency,
+                                    expense_code=e.expense_code, description=e.description,
+                                    receipts=[receipts.encode(r) for r in e.receipts]) for e in report.expenses]
+        if not form.hours and not form.expenses:
+            form.hours = [HourRow()]
+        return form
+
+    @classmethod
+    def from_form(cls, form: FormData, country: str, case_id: str = "") -> ReportForm:
         report = cls(kind=text(form, "kind", 20), note=text(form, "note", 2000),
-                     currency=DEFAULT_CURRENCY.get(country, "USD"))
+                     currency=DEFAULT_CURRENCY.get(country, "USD"), case_id=case_id)
         for i in range(MAX_ROWS):
             if f"hours[{i}].date" not in form:
                 break
@@ -77,9 +99,10 @@ class ReportForm:
         for i in range(MAX_ROWS):
             if f"expenses[{i}].date" not in form:
                 break
-            row = {f.name: text(form, f"expenses[{i}].{f.name}", 500) for f in fields(ExpenseRow)
-                   if f.name != "currency"}
-            report.expenses.append(ExpenseRow(currency=text(form, f"expenses[{i}].amount.currency", 10), **row))
+            row = {name: text(form, f"expenses[{i}].{name}", 500) for name in _TYPED}
+            kept = [v for v in form.getlist(f"expenses[{i}].receipts") if isinstance(v, str)][:MAX_RECEIPTS_PER_LINE]
+            report.expenses.append(ExpenseRow(currency=text(form, f"expenses[{i}].amount.currency", 10),
+                                              receipts=kept, **row))
         return report
 
     def apply(self, op: str) -> bool:
@@ -124,7 +147,7 @@ class ReportForm:
         hour_lines = [line for i, h in enumerate(self.hours) if not _blank(h, {})
                       and (line := _hour_line(read, f"hours[{i}]", h, lang)) is not None]
         expense_lines = [line for i, e in enumerate(self.expenses) if not _blank(e, {"currency": self.currency})
-                         and (line := _expense_line(read, f"expenses[{i}]", e, lang)) is not None]
+                         and (line := _expense_line(read, f"expenses[{i}]", e, lang, self.case_id)) is not None]
         if not errors and not hour_lines and not expense_lines:
             errors["report"] = translate(lang, "error.report_empty")
         if errors or kind is None:
@@ -163,7 +186,7 @@ def _hour_line(read: _Reader, p: str, h: HourRow, lang: str) -> HourLine | None:
     return HourLine(date=day, hours=hours, task_code=task, activity_code=activity, description=desc)
 
 
-def _expense_line(read: _Reader, p: str, e: ExpenseRow, lang: str) -> ExpenseLine | None:
+def _expense_line(read: _Reader, p: str, e: ExpenseRow, lang: str, case_id: str = "") -> ExpenseLine | None:
     day = read(f"{p}.date", lambda: parse_day(e.date, lang))
     currency = read(f"{p}.amount.currency", lambda: _code(e.currency, EXPENSE_CURRENCIES))
     amount = read(f"{p}.amount", lambda: parse_amount(e.amount, e.currency or "USD"))
@@ -171,8 +194,15 @@ def _expense_line(read: _Reader, p: str, e: ExpenseRow, lang: str) -> ExpenseLin
     desc = read(f"{p}.description", lambda: _required(e.description))
     if day is None or currency is None or amount is None or code is None or desc is None:
         return None
+    refs = [ref for raw in e.receipts if (ref := receipts.decode(raw, case_id)) is not None]
     return ExpenseLine(date=day, amount=Money(amount=amount, currency=currency),  # type: ignore[arg-type]
-                       expense_code=code, description=desc)
+                       expense_code=code, description=desc, receipts=refs)
+
+
+def _plain(amount: Money) -> str:
+    """Minor units back to the digits a person types (``25050`` GTQ → ``250.50``)."""
+    exponent = EXPONENT.get(amount.currency, 2)
+    return f"{Decimal(amount.amount).scaleb(-exponent):.{exponent}f}"
 
 
 def _code(value: str, allowed: Iterable[str]) -> str:

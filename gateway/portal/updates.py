@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
-from casefac.messages import Receipt
+from casefac.messages import LinkUse, Receipt
 from gateway.portal.access import Refused, Visit, unavailable
 from gateway.portal.catalog import translate
 from gateway.portal.rules_text import localize_rule
@@ -39,6 +39,8 @@ class Rejected:
 
 async def send_update(visit: Visit, name: str, payload: BaseModel) -> Receipt | Rejected:
     """Execute ``name`` with ``payload``; a refusal becomes :class:`Rejected`, an outage a 503 page."""
+    # The link it came through: the workflow refuses a spent one-shot link or a revoked one (guard_links).
+    payload = payload.model_copy(update={"link": LinkUse(nonce=visit.link.nonce, epoch=visit.link.epoch)})
     try:
         async with asyncio.timeout(UPDATE_TIMEOUT_SECONDS):
             receipt = await visit.handle.execute_update(name, payload, result_type=Receipt)

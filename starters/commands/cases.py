@@ -78,6 +78,12 @@ def _print_suggestions(settings: Settings, case_id: str, needs: CaseNeeds) -> No
         console.print(f"  next: casefac assign {case_id} --defender {ranking.suggestions[0].defender_id}")
 
 
+def _with_currency(text: str) -> Any:
+    """``'HNL 3,700.00'`` → Money (the currency first, as finance writes it)."""
+    currency, _, amount = text.strip().partition(" ")
+    return parse_money(amount, currency.upper())
+
+
 def _done(receipt: Receipt) -> None:
     console.print(f"[green]✓[/] {escape(receipt.message)} [dim]· stage {receipt.stage}[/]")
 
@@ -229,6 +235,18 @@ def register(app: typer.Typer) -> None:
                                                      "billing currency, USD or CAD).")] = None,
         request_changes: Annotated[bool, typer.Option("--request-changes", help="Send the report back.")] = False,
         reason: Annotated[list[str] | None, typer.Option(help="What must change (repeat).")] = None,
+        over_cap: Annotated[str, typer.Option("--over-cap", help="Why you approve a report over a contract or "
+                                              "budget cap (required then; recorded, shown to finance).")] = "",
+        rate_source: Annotated[str, typer.Option(help="Where the rates come from, e.g. 'Banguat reference "
+                                                 "rate' (recorded with the approval).")] = "",
+        rate_as_of: Annotated[str | None, typer.Option(help="The rates' date, YYYY-MM-DD (default: today).")]
+        = None,
+        show_text: Annotated[list[str] | None, typer.Option(help="Put the Defender's typed text on this invoice "
+                                                            "line too: h1 (first hour line), e2, a1 (repeat); "
+                                                            "by default lines carry codes, dates and hours.")]
+        = None,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve without asking (scripts); without it the "
+                                          "invoice and payout are shown and a terminal must confirm.")] = False,
         staff: StaffOpt = None,
     ) -> None:
         """Approve an hour & expense report (with rates and adjustments) or request changes."""
@@ -249,14 +267,32 @@ def register(app: typer.Typer) -> None:
         except InputError as exc:
             _input_error(exc)
 
+        try:
+            as_of = date.fromisoformat(rate_as_of) if rate_as_of else None
+        except ValueError:
+            fail(f"--rate-as-of {rate_as_of!r} is not a date like 2026-03-31", 2)
+        approval: dict[str, Any] = {} if request_changes else {
+            "over_cap": over_cap, "rate_source": rate_source, "rate_as_of": as_of, "line_text": show_text or []}
+
         async def go() -> Receipt:
+            from starters import money_review
+
             client = await connect(settings)
             nonlocal adjustments
             if adjust and not currency:  # a CAD case's "-10.00" is CAD 10.00: the case says which
                 billing = (await read_status(client, case_id)).billing_currency
                 adjustments = [parse_adjustment(a, billing) for a in adjust]
-            return await staff_actions.review_report(client, case_id, who, report_number=report,
-                                                     rates=rates, adjustments=adjustments, change_reasons=reasons)
+            message = await staff_actions.review_message(client, case_id, who, report_number=report, rates=rates,
+                                                         adjustments=adjustments, change_reasons=reasons,
+                                                         **approval)
+            if message.decision == "approve":  # money moves: show what, and confirm (review C2)
+                seen = await money_review.preview(client, case_id, message)
+                if seen.priced is not None:
+                    money_review.show(case_id, message.report_number, seen)
+                if seen.priced is None or seen.refusal:
+                    fail(seen.refusal or "the case cannot price this approval")
+                money_review.confirm(yes)
+            return await staff_actions.send_review(client, case_id, message)
 
         _done(run(settings, go()))
 
@@ -267,6 +303,10 @@ def register(app: typer.Typer) -> None:
         reference: Annotated[str, typer.Option(help="Bank or remittance reference.")],
         paid_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today).")] = None,
         report: Annotated[int | None, typer.Option(help="Report number (default: the pending payout).")] = None,
+        received: Annotated[str | None, typer.Option(help="What the Defender received when it differs, with its "
+                                                     "currency: 'HNL 3,700.00' (a local-currency wire, or net).")]
+        = None,
+        fees: Annotated[str | None, typer.Option(help="Bank fees, with currency: 'USD 8.00'.")] = None,
         staff: StaffOpt = None,
     ) -> None:
         """Finance: record a manual transfer to a Defender without Stripe Connect."""
@@ -280,8 +320,11 @@ def register(app: typer.Typer) -> None:
         async def go() -> Receipt:
             client = await connect(settings)
             number, cur = staff_actions.pending_payout(await read_status(client, case_id), report)
+            extra = {name: _with_currency(value) for name, value in (("received", received), ("fees", fees))
+                     if value}
             return await staff_actions.record_payout(client, case_id, who, amount=parse_money(amount, cur),
-                                                     reference=reference, paid_on=day, report_number=number)
+                                                     reference=reference, paid_on=day, report_number=number,
+                                                     **extra)
 
         _done(run(settings, go()))
 
@@ -304,13 +347,21 @@ def register(app: typer.Typer) -> None:
     def cancel(
         case_id: CaseArg,
         reason: Annotated[str, typer.Option(help="Why (the parties are told).")],
+        void_invoices: Annotated[bool, typer.Option("--void-invoices", help="Void the open invoices of approved "
+                                                    "work (required after the final report, or --keep-invoices)")]
+        = False,
+        keep_invoices: Annotated[bool, typer.Option("--keep-invoices", help="Keep them payable: the case closes "
+                                                    "once they are paid.")] = False,
         staff: StaffOpt = None,
     ) -> None:
         """Cancel a case: open envelopes and invoices are voided and the parties told."""
         settings = load_settings()
         who = actor(staff)
+        if void_invoices and keep_invoices:
+            fail("--void-invoices or --keep-invoices, not both", 2)
+        invoices = "void" if void_invoices else "keep" if keep_invoices else None
 
         async def go() -> Receipt:
-            return await staff_actions.cancel(await connect(settings), case_id, who, reason)
+            return await staff_actions.cancel(await connect(settings), case_id, who, reason, invoices)
 
         _done(run(settings, go()))

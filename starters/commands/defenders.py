@@ -180,7 +180,7 @@ def _csv_defenders(text: str) -> list[Defender]:
                 data["active"] = flag_of(cells["active"], "active")
             if cells.get("away"):
                 data["away"] = away_of(cells["away"])
-            defenders.append(Defender.model_validate(data))
+            defenders.append(Defender.model_validate(data, extra="forbid"))
         except InputError as exc:
             bad(f"line {number}, {exc}")
         except ValidationError as exc:
@@ -434,7 +434,7 @@ def register(app: typer.Typer) -> None:
                     if needed not in data:
                         bad(f"{needed}: required (--{'rate' if needed == 'hourly_rate' else needed}, "
                             "or -f defender.yaml)")
-                defender = Defender.model_validate(data)
+                defender = Defender.model_validate(data, extra="forbid")
             with writable_store(settings) as store:
                 store.add(defender, by=who.id)
         console.print(f"added {defender.id} ({defender.country}) to the roster")
@@ -562,7 +562,7 @@ def _one_from_yaml(path: Path) -> Defender:
         data = data["defenders"][0]  # a one-Defender roster file is fine too
     if not isinstance(data, dict):
         bad(f"{path.name}: one Defender's fields (id, name, email, country, services, hourly_rate…)")
-    return Defender.model_validate(data)
+    return Defender.model_validate(data, extra="forbid")
 
 
 def _show(d: Defender, away: list[Any], history: list[Any]) -> None:

@@ -35,11 +35,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def gateway() -> None:
-        """Run the gateway: provider webhooks, portal pages and the UI codec endpoint."""
+        """Run the gateway: provider webhooks and portal pages (the codec is `casefac codec`, its own listener)."""
+        from gateway.edge_settings import EdgeSettings
         from gateway.server import build_server
         from workers.logs import configure_logging
 
-        settings = load_settings()
+        settings = load_settings(EdgeSettings)  # M7: live mode starts without the provider API keys
         configure_logging()
         try:
             server = build_server(settings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -60,6 +61,16 @@ async def drive(settings: Settings, console: Console) -> tuple[CaseStatus, list[
         return status, await verify(world, status) + in_the_record(settings, status, console)
 
 
+#: The invoice fields the case record keeps (``records/reader.py``); W2's Stripe figures (total, paid, remaining,
+#: decisions) are in the workflow's status but not yet in the record's schema.
+_RECORD_INVOICE_FIELDS = {"report_number", "invoice_id", "number", "status", "amount_due", "issued_at", "due_date",
+                          "paid_at", "history", "reminders_sent", "escalated", "hosted_invoice_url"}
+
+
+def _kept(invoices: list[Any]) -> list[dict[str, Any]]:
+    return [i.model_dump(include=_RECORD_INVOICE_FIELDS) for i in invoices]
+
+
 def in_the_record(settings: Settings, status: CaseStatus, console: Console) -> list[str]:
     """The closed case must be in the case record, with the money the workflow reported."""
     from records.connect import Records
@@ -72,7 +83,8 @@ def in_the_record(settings: Settings, status: CaseStatus, console: Console) -> l
         records.close()
     if recorded is None:
         return [f"the case record ({where}) does not hold {status.case_id}"]
-    if recorded.stage != status.stage or recorded.money != status.money or recorded.invoices != status.invoices:
+    if (recorded.stage != status.stage or recorded.money != status.money
+            or _kept(recorded.invoices) != _kept(status.invoices)):
         return [f"the case record holds {status.case_id} as {recorded.stage.value} with {recorded.money}, "
                 f"the workflow says {status.stage.value} with {status.money}"]
     console.print(f"[green]✓[/] [bold]{'RECORD':<12}[/] the case record holds it: {recorded.stage.value}, "

@@ -71,7 +71,38 @@ def check_keyring(settings: Settings) -> list[Check]:
                              "restore it from the backup"))
     else:
         checks.append(passed(AREA_KEYS, "current key readable", f"key {ring.current}, {len(ring.keys)} in the ring"))
+        checks.append(_binding_check(ring, live=settings.mode == "live"))
+    checks.append(_codec_check(settings))
     return checks
+
+
+def _codec_check(settings: Settings) -> Check:
+    """The codec service decrypts with this ring: in live mode only for people it can identify (review C1)."""
+    from casefac.settings_checks import codec_problems
+
+    codec = settings.codec
+    if settings.mode == "live" and codec.auth == "loopback":  # a worker or gateway host: not its job
+        return passed(AREA_KEYS, "codec service", "not configured here (`casefac codec` refuses to start "
+                                                  "without CASEFAC_CODEC__AUTH=oidc)")
+    if problems := codec_problems(settings):
+        return failed(AREA_KEYS, "codec service", "; ".join(problems),
+                      "set the CASEFAC_CODEC__* settings named (README \"Decrypting in the UI\")")
+    if codec.auth == "loopback":
+        return passed(AREA_KEYS, "codec service", f"loopback, no login, for {codec.ui_origin} only (local stack)")
+    return passed(AREA_KEYS, "codec service", f"OIDC {codec.oidc_issuer}, roles {codec.coordinator_role} / "
+                                               f"{codec.finance_role} from {codec.role_claim!r}")
+
+
+def _binding_check(ring: object, *, live: bool) -> Check:
+    """Payloads are bound to their workflow (review m6); the ring's older keys still read unbound ones, so in
+    live mode the current key must be a newer one (new payloads are bound either way)."""
+    legacy = sorted(getattr(ring, "legacy_aad_keys", None) or ())
+    current = getattr(ring, "current", "")
+    if live and current in legacy:
+        return failed(AREA_KEYS, "workflow binding", f"the current key {current} predates workflow binding",
+                      "run `casefac keys new` so new payloads use a key that accepts only bound payloads")
+    detail = f"keys {', '.join(legacy)} also read pre-binding payloads" if legacy else "every key requires it"
+    return passed(AREA_KEYS, "workflow binding", detail)
 
 
 def check_records(settings: Settings) -> list[Check]:

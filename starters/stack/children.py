@@ -43,14 +43,19 @@ class Child:
     _log_offset: int = 0
 
     def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child's lifetime, closed in stop()
+        self.log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Review m10: logs name cases and carry provider errors: owner-only whatever the umask, and a log
+        # made before this fix (with the umask's 0644) is tightened too.
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)
+        self._log = os.fdopen(fd, "ab")  # owned by the child's lifetime, closed in stop()
         self._log.write(f"\n=== {self.name} started {datetime.now(UTC).isoformat()} ===\n".encode())
         self._log.flush()
         self._log_offset = self._log.tell()
         self.proc = subprocess.Popen(
             self.argv, env={**os.environ, **self.env}, stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, process_group=0, preexec_fn=_die_with_parent)
+            stderr=subprocess.STDOUT, process_group=0, preexec_fn=_die_with_parent,
+            umask=0o077)  # what the services create (Temporal's database, documents, state) is owner-only
 
     @property
     def pid(self) -> int | None:

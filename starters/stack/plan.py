@@ -47,6 +47,9 @@ class StackPlan:
     gateway_port: int
     gateway_url: str
     ui_origin: str
+    #: The codec service on loopback (review C1): the UI decrypts here, no token in the URL.
+    codec_host: str
+    codec_port: int
     codec_endpoint: str
     sandbox_host: str
     sandbox_port: int
@@ -63,6 +66,10 @@ class StackPlan:
     @property
     def ui_url(self) -> str:
         return f"http://{self.temporal_ip}:{self.ui_port}"
+
+    @property
+    def codec_url(self) -> str:
+        return f"http://{self.codec_host}:{self.codec_port}"
 
     @property
     def sandbox_url(self) -> str:
@@ -110,6 +117,8 @@ class StackPlan:
                     str(self.ui_port + 1)),
             PortUse("gateway", self.gateway_host, self.gateway_port, "CASEFAC_GATEWAY__PORT",
                     str(self.gateway_port + 1)),
+            PortUse("codec service", self.codec_host, self.codec_port, "CASEFAC_CODEC__PORT",
+                    str(self.codec_port + 1)),
         ]
         if self.with_sandbox:
             uses += [
@@ -130,7 +139,7 @@ def _split_address(address: str) -> tuple[str, int]:
 
 def make_plan(settings: Settings, spec: StackSpec, *, free_ports: bool = False) -> StackPlan:
     """The plan for ``settings`` + ``spec``; ``free_ports`` picks unused ports (the demo's private stack)."""
-    t, gw, sb = settings.temporal, settings.gateway, settings.sandbox
+    t, gw, sb, cd = settings.temporal, settings.gateway, settings.sandbox, settings.codec
     ts, ss = spec.temporal, spec.services
     ip, port = _split_address(t.address) if "address" in t.model_fields_set else (ts.ip, ts.port)
     if ip not in LOOPBACK:
@@ -140,29 +149,38 @@ def make_plan(settings: Settings, spec: StackSpec, *, free_ports: bool = False) 
     gw_port = gw.port if "port" in gw.model_fields_set else ss.gateway.port
     sb_port = sb.port if "port" in sb.model_fields_set else ss.sandbox.port
     oauth_port = sb.oauth_port if "oauth_port" in sb.model_fields_set else ss.sandbox.oauth_port
+    codec_port = cd.port if "port" in cd.model_fields_set else ss.codec.port
+    if cd.auth == "loopback" and cd.host not in LOOPBACK:
+        raise PlanError(f"CASEFAC_CODEC__HOST={cd.host}: the codec service without login (CASEFAC_CODEC__AUTH="
+                        "loopback) listens on loopback only; bind 127.0.0.1 or set CASEFAC_CODEC__AUTH=oidc")
     if free_ports:
         taken: set[int] = set()
         picks = []
-        while len(picks) < 5:
+        while len(picks) < 6:
             candidate = free_port(ip if ip != "localhost" else "127.0.0.1")
             if candidate not in taken:
                 taken.add(candidate)
                 picks.append(candidate)
-        port, ui_port, gw_port, sb_port, oauth_port = picks
+        port, ui_port, gw_port, sb_port, oauth_port, codec_port = picks
     namespace = t.namespace if "namespace" in t.model_fields_set else ts.namespace
     data_dir = settings.data_dir.expanduser().resolve()
     gateway_url = gw.public_url if "public_url" in gw.model_fields_set and not free_ports \
         else f"http://{gw.host}:{gw_port}"
-    ui_origin = gw.ui_origin if "ui_origin" in gw.model_fields_set and not free_ports \
+    ui_origin = cd.ui_origin if "ui_origin" in cd.model_fields_set and not free_ports \
         else f"http://{ip}:{ui_port}"
-    token = quote(gw.codec_token.get_secret_value(), safe="")
-    codec_endpoint = ts.ui_codec_endpoint.format(gateway_url=gateway_url.rstrip("/"), codec_token=token)
+    codec_url = f"http://{cd.host}:{codec_port}"
+    try:
+        codec_endpoint = ts.ui_codec_endpoint.format(codec_url=codec_url)
+    except (KeyError, IndexError) as exc:
+        raise PlanError(f"temporal.ui_codec_endpoint {ts.ui_codec_endpoint!r} may use only {{codec_url}}: the "
+                        "codec has its own listener and no token in the URL (temporal-dev.yml)") from exc
     plan = StackPlan(
         data_dir=data_dir, mode=settings.mode, temporal_ip=ip, temporal_port=port, ui_port=ui_port,
         namespace=namespace, db_file=data_dir / ts.db_filename, log_level=ts.log_level,
         search_attributes=dict(ts.search_attributes), dynamic_config=dict(ts.dynamic_config),
         retention=ts.retention, gateway_host=gw.host, gateway_port=gw_port,
-        gateway_url=gateway_url.rstrip("/"), ui_origin=ui_origin.rstrip("/"), codec_endpoint=codec_endpoint,
+        gateway_url=gateway_url.rstrip("/"), ui_origin=ui_origin.rstrip("/"), codec_host=cd.host,
+        codec_port=codec_port, codec_endpoint=codec_endpoint,
         sandbox_host=sb.host, sandbox_port=sb_port, oauth_port=oauth_port,
         sandbox_state_file=data_dir / ss.sandbox.state_file, worker_split=ss.worker.split,
     )
@@ -177,7 +195,9 @@ def _with_env(plan: StackPlan) -> StackPlan:
         "CASEFAC_TEMPORAL__UI_PORT": str(plan.ui_port),
         "CASEFAC_GATEWAY__PORT": str(plan.gateway_port),
         "CASEFAC_GATEWAY__PUBLIC_URL": plan.gateway_url,
-        "CASEFAC_GATEWAY__UI_ORIGIN": plan.ui_origin,
+        "CASEFAC_CODEC__HOST": plan.codec_host,
+        "CASEFAC_CODEC__PORT": str(plan.codec_port),
+        "CASEFAC_CODEC__UI_ORIGIN": plan.ui_origin,
         "CASEFAC_SANDBOX__PORT": str(plan.sandbox_port),
         "CASEFAC_SANDBOX__OAUTH_PORT": str(plan.oauth_port),
     }

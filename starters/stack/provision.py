@@ -1,4 +1,4 @@
-"""Prepare the data dir before anything starts: key ring, sandbox TLS certificate and SendGrid key.
+"""Prepare the data dir before anything starts: key ring, dev secrets, sandbox TLS certificate and SendGrid key.
 
 All three are created once and reused, so a restarted stack decrypts its old histories (key ring), the
 worker keeps trusting the sandbox's OAuth certificate, and the gateway keeps verifying the sandbox's
@@ -18,11 +18,13 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNamespaceRequest
 from temporalio.client import Client
 
+from casefac import dev_secrets
 from casefac.keyring import KeyRing
 from casefac.settings import Settings
 from sandbox.signatures import ec_public_key_b64, load_or_create_ec_key
 from sandbox.tls import generate_self_signed_cert
 from starters.stack.plan import StackPlan
+from starters.staff_signing import ensure_dev_staff
 
 _INDEXED = {
     "Text": IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
@@ -72,13 +74,24 @@ def ensure_sandbox_files(plan: StackPlan) -> dict[str, str]:
     return {"CASEFAC_SENDGRID__WEBHOOK_PUBLIC_KEY": ensure_sendgrid_key(plan.sendgrid_key_file)}
 
 
+def ensure_dev_secrets(plan: StackPlan) -> bool:
+    """Random link and webhook secrets for this data dir (review M6), read back by ``Settings`` in every
+    process of the stack; never in live mode. True when created now."""
+    if plan.mode == "live":
+        return False
+    return dev_secrets.load_or_create(plan.data_dir)[1]
+
+
 def provision(plan: StackPlan, settings: Settings) -> Provisioned:
     plan.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    plan.logs_dir.mkdir(exist_ok=True)
+    plan.logs_dir.mkdir(exist_ok=True, mode=0o700)
+    ensure_dev_secrets(plan)
     created = ensure_keyring(settings)
     env = ensure_sandbox_files(plan) if plan.with_sandbox else {}
+    migrated = ensure_records_schema(settings)
+    env |= ensure_dev_staff(settings)  # S2: development staff keys; the stack's cases require signed staff updates
     return Provisioned(keyring_created=created, keyring_path=str(settings.keyring_path), env=env,
-                       records_migrated=ensure_records_schema(settings))
+                       records_migrated=migrated)
 
 
 def ensure_records_schema(settings: Settings) -> str | None:

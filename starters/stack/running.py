@@ -47,10 +47,14 @@ def pid_alive(pid: int) -> bool:
 
 
 def write(data_dir: Path, stack: RunningStack) -> None:
+    """Atomically, and owner-only from the first byte (review m10): created 0600, never chmod-ed after."""
     path = stack_file(data_dir)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(stack), indent=2), encoding="utf-8")
-    tmp.chmod(0o600)
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()  # a leftover from a crash may have other permissions; O_EXCL below makes a fresh one
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(asdict(stack), indent=2))
     os.replace(tmp, path)
 
 

@@ -40,7 +40,8 @@ class TemporalSpec(BaseModel):
     db_filename: Path = Path("temporal.sqlite")
     log_level: Literal["debug", "info", "warn", "error", "never"] = "warn"
     search_attributes: dict[str, AttributeType] = code_search_attributes()  # type: ignore[assignment]
-    ui_codec_endpoint: str = "{gateway_url}/codec/{codec_token}"
+    #: Where the UI decrypts: the codec service's URL (``{codec_url}``), never a URL carrying a secret.
+    ui_codec_endpoint: str = "{codec_url}"
     #: ``--dynamic-config-value`` settings of the dev server.
     dynamic_config: dict[str, int | float | bool | str] = {
         "matching.numTaskqueueReadPartitions": 1,
@@ -79,6 +80,12 @@ class GatewaySpec(BaseModel):
     port: int = 8400
 
 
+class CodecSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    port: int = 8402
+
+
 class WorkerSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -93,6 +100,7 @@ class ServicesSpec(BaseModel):
 
     sandbox: SandboxSpec = SandboxSpec()
     gateway: GatewaySpec = GatewaySpec()
+    codec: CodecSpec = CodecSpec()
     worker: WorkerSpec = WorkerSpec()
 
 

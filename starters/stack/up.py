@@ -131,7 +131,7 @@ class LocalStack:
         return client
 
     async def _start_services(self, env: dict[str, str], client: Client) -> None:
-        """Sandbox, gateway and worker at once (none needs another to start); each polled until usable."""
+        """Sandbox, gateway, codec service and worker at once (none needs another); each polled until usable."""
         plan = self.plan
         waits: list[tuple[str, Child, Probe, str]] = []
         if plan.with_sandbox:
@@ -142,6 +142,9 @@ class LocalStack:
                           f"{plan.sandbox_url} · OAuth {plan.sandbox_oauth_url}"))
         gateway = self._child("gateway", self._python("gateway"), env)
         waits.append(("gateway", gateway, lambda: gateway_ready(plan.gateway_url), plan.gateway_url))
+        codec = self._child("codec", self._python("codec"), env)
+        waits.append(("codec service", codec, lambda: http_ok(f"{plan.codec_url}/healthz"),
+                      f"{plan.codec_url} · loopback, for the UI's origin only"))
         for name, role in worker_children(plan.worker_split).items():
             worker = self._child(name, self._python("worker", "--role", role.value), env)
             waits.append((name, worker, self._worker_probe(client, worker, role), _polls(role)))
@@ -199,8 +202,9 @@ class LocalStack:
         urls = {
             "Temporal UI": f"{plan.ui_url}/namespaces/{plan.namespace}/workflows",
             "Temporal gRPC": plan.temporal_address,
-            "Gateway (portal, webhooks, codec)": plan.gateway_url,
-            "UI codec endpoint": plan.codec_endpoint.split("/codec/")[0] + "/codec/<token>",
+            "Gateway (portal, webhooks)": plan.gateway_url,
+            "Codec service (the UI decrypts here)": f"{plan.codec_endpoint} · audit "
+                                                    f"{plan.data_dir / 'codec-audit.jsonl'}",
         }
         if plan.with_sandbox:
             urls |= {

@@ -93,11 +93,17 @@ async def test_customer_is_shared_by_the_advocates_cases(billing: BillingActivit
     assert all(len(i["lines"]["data"]) == 3 for i in invoices.values())
 
 
-async def test_changed_advocate_details_update_the_customer(billing: BillingActivities,
-                                                            sandbox: RunningSandbox) -> None:
+async def test_changed_advocate_details_update_the_customer_only_when_staff_say_so(
+        billing: BillingActivities, sandbox: RunningSandbox) -> None:
+    """Review M3: a case's snapshot of the Advocate (older, or another case's) never reverts the customer."""
     await run(billing.issue_invoice, issue_request())
-    moved = issue_request("JIM-2026-0043").model_copy(
-        update={"advocate": advocate(email="alex@newfirm.example.org")})
+    stale = issue_request("JIM-2026-0043").model_copy(
+        update={"advocate": advocate(email="alex@oldfirm.example.org")})
+    await run(billing.issue_invoice, stale)
+    [customer] = listing(sandbox, "customers")
+    assert customer["email"] == "adv-0001@law.example.org"
+    moved = issue_request("JIM-2026-0044").model_copy(
+        update={"advocate": advocate(email="alex@newfirm.example.org"), "update_customer": True})
     await run(billing.issue_invoice, moved)
     [customer] = listing(sandbox, "customers")
     assert customer["email"] == "alex@newfirm.example.org"

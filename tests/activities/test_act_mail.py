@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,8 +57,11 @@ def defender_offer(key: str = "case-JIM-2026-0042:mail:offer:DEF-MX-001") -> Sen
     )
 
 
-async def run(fn: Any, *args: Any) -> Any:
-    return await ActivityEnvironment().run(fn, *args)
+async def run(fn: Any, *args: Any, workflow_id: str = "case-JIM-2026-0042") -> Any:
+    """Run as the case workflow's activity would (the mail activity checks the asking workflow's id)."""
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, workflow_id=workflow_id)
+    return await env.run(fn, *args)
 
 
 async def test_defender_mail_in_spanish_with_signed_link(mail: MailActivities, sandbox: RunningSandbox,
@@ -208,3 +212,80 @@ async def test_timeout_is_retryable(mail: MailActivities, sandbox: RunningSandbo
     with pytest.raises(ApplicationError) as caught:
         await run(mail.send_mail, defender_offer())
     assert caught.value.type == "SendGridUnavailable" and not caught.value.non_retryable
+
+
+async def test_every_message_turns_tracking_off(mail: MailActivities, sandbox: RunningSandbox) -> None:
+    """Review M3: click tracking would route every portal link (a capability) through SendGrid's redirector."""
+    await run(mail.send_mail, defender_offer())
+    [sent] = outbox(sandbox)
+    tracking = sent["request"]["tracking_settings"]
+    assert tracking["click_tracking"] == {"enable": False, "enable_text": False}
+    assert tracking["open_tracking"] == {"enable": False} and tracking["subscription_tracking"] == {"enable": False}
+
+
+def _advocate_sign_link_to(address: str) -> SendMail:
+    return SendMail(
+        idempotency_key="k-forged", kind=MailKind.CONTRACT_TO_SIGN, case_id="JIM-2026-0042",
+        to=MailTo(role=Role.DEFENDER, party_id="DEF-EVIL", email=address, name="Attacker", language="en"),
+        context={"revision": 1},
+        actions=[PortalAction(action="sign_contract", role=Role.ADVOCATE, party_id="ADV-0042",
+                              case_id="JIM-2026-0042")])
+
+
+async def test_a_forged_input_cannot_mail_the_advocates_sign_link_to_an_attacker(
+        mail: MailActivities, sandbox: RunningSandbox) -> None:
+    """Review C2 §5: an activity input naming the attacker's address with the Advocate's sign link."""
+    with pytest.raises(ApplicationError) as caught:
+        await run(mail.send_mail, _advocate_sign_link_to("attacker@evil.example"))
+    assert caught.value.type == "MailLinkRefused" and caught.value.non_retryable
+    assert outbox(sandbox) == []
+
+
+async def test_links_for_another_case_or_from_another_workflow_are_refused(
+        mail: MailActivities, sandbox: RunningSandbox) -> None:
+    other_case = defender_offer().model_copy(update={"actions": [PortalAction(
+        action="respond_assignment", role=Role.DEFENDER, party_id="DEF-MX-001", case_id="JIM-2026-0099")]})
+    with pytest.raises(ApplicationError) as caught:
+        await run(mail.send_mail, other_case)
+    assert caught.value.type == "MailLinkRefused"
+    with pytest.raises(ApplicationError) as caught:
+        await run(mail.send_mail, defender_offer(), workflow_id="case-JIM-2026-0099")
+    assert caught.value.type == "MailLinkRefused"
+    with pytest.raises(ApplicationError):  # the Advocate entity mints sign_agreement links only
+        await run(mail.send_mail, defender_offer(), workflow_id="advocate-DEF-MX-001")
+    assert outbox(sandbox) == []
+
+
+#: Kinds whose recipients are parties (Advocate, Defender): what they render goes through SendGrid.
+PARTY_KINDS = [MailKind.REPORT_CHANGES_REQUESTED, MailKind.CASE_DECLINED, MailKind.CASE_CANCELLED,
+               MailKind.CONTRACT_RETURNED, MailKind.CONTRACT_REVIEW]
+
+
+@pytest.mark.parametrize("kind", PARTY_KINDS)
+@pytest.mark.parametrize("lang", ["es", "en", "fr"])
+def test_party_emails_carry_no_free_text_typed_by_others(kind: MailKind, lang: str) -> None:
+    """Review M4: staff's reasons, a signer's decline reason and an editor's note stay off SendGrid."""
+    from casefac.mail_render import render_mail
+
+    secret = "Encontramos a la clienta en la aldea Chicamán"
+    context = {"case_id": "JIM-2026-0042", "report_number": 1, "revision": 2, "reason": secret,
+               "reasons": secret, "note": secret}
+    mail = render_mail(kind, lang, context)  # type: ignore[arg-type]
+    assert "Chicamán" not in mail.subject + mail.text + mail.html
+
+
+def test_the_mail_ledger_is_owner_only(tmp_path: Path) -> None:
+    """Review m10: the ledger (ids, kinds, times) is not for other local users, whatever the umask."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        from activities.mail_ledger import MailLedger
+
+        ledger = MailLedger(tmp_path / "m10" / "ledger.sqlite3")
+        ledger.record("k-1", "msg-1", "case_received")
+    finally:
+        os.umask(old)
+    for path in (tmp_path / "m10").iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name

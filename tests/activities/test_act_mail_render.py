@@ -28,7 +28,14 @@ FULL_CONTEXT: dict[str, object] = {
     "services": "locate_client, document_collection", "deadline": "2026-06-30", "answer_by": "2026-03-10",
     "waiting_days": 4, "defender_id": "DEF-HN-001", "retry_command": "casefac retry JIM-2026-0042",
     "cancel_command": "casefac cancel JIM-2026-0042",
+    # the offer's local deadline and half-window reminder (issue 12, M8/m22)
+    "answer_by_time": "18:00", "answer_by_zone": "America/Mexico_City", "reminder": 1,
+    # present but empty: FULL_CONTEXT renders the "waited too long" escalation; DECLINE_CONTEXT the decline one
+    "declined_by": "", "decline_reason": "",
 }
+#: A Defender's decline, told to staff as a decline with the reason (issue 12 item 2), not as "waiting too long".
+DECLINE_CONTEXT: dict[str, object] = {**FULL_CONTEXT, "declined_by": "DEF-HN-001",
+                                      "decline_reason": "Conflict of interest <with> the other party"}
 GREETING = {"es": "Hola, Ana:", "en": "Dear Ana,", "fr": "Bonjour Ana,"}
 DIGESTS = {"staff_digest", "finance_digest"}
 
@@ -61,7 +68,8 @@ def test_every_template_documents_its_context() -> None:
 
 
 def test_html_is_escaped_text_is_not() -> None:
-    mail = render_mail(MailKind.CASE_DECLINED, "en", {**FULL_CONTEXT, "reason": "Budget <b>too</b> low & late"})
+    # A staff email (party emails carry no free text since review M4).
+    mail = render_mail(MailKind.STAFF_ESCALATION, "en", {**FULL_CONTEXT, "reason": "Budget <b>too</b> low & late"})
     assert "Budget &lt;b&gt;too&lt;/b&gt; low &amp; late" in mail.html
     assert "Budget <b>too</b> low & late" in mail.text
 
@@ -75,7 +83,27 @@ def test_the_spanish_offer_names_services_and_country_in_words() -> None:
     mail = render_mail(MailKind.ASSIGNMENT_OFFER, "es", FULL_CONTEXT, strict=True)
     assert "Servicios solicitados: Localizar al cliente; Obtener documentos." in mail.text
     assert "locate_client" not in mail.text + mail.html and "en México" in mail.text
-    assert "antes del 10 de marzo de 2026" in mail.text
+    assert "antes del 10 de marzo de 2026 a las 18:00 (hora de America/Mexico_City)" in mail.text
+    assert "Un recordatorio: esta oferta sigue esperando su respuesta." in mail.text
+
+
+def test_an_offer_without_a_local_deadline_or_reminder_keeps_the_plain_wording() -> None:
+    ctx = {**FULL_CONTEXT, "answer_by_time": None, "answer_by_zone": None, "reminder": None}
+    mail = render_mail(MailKind.ASSIGNMENT_OFFER, "en", ctx, strict=True)
+    assert "Please let us know by March 10, 2026 whether you can take it." in mail.text
+    assert "reminder" not in mail.text.lower()
+
+
+@pytest.mark.parametrize("language", MAIL_LANGUAGES)
+def test_a_decline_reaches_staff_as_a_decline_with_the_reason(language: str) -> None:
+    mail = render_mail(MailKind.STAFF_ESCALATION, language, DECLINE_CONTEXT, strict=True)
+    assert "DEF-HN-001" in mail.subject and "JIM-2026-0042" in mail.subject and "[Escalation]" not in mail.subject
+    assert "Conflict of interest <with> the other party" in mail.text
+    assert "Conflict of interest &lt;with&gt; the other party" in mail.html
+    assert "Scope changed" not in mail.text  # the generic "reason" is not what staff read for a decline
+    if language == "en":
+        assert mail.subject == "Case JIM-2026-0042: Defender DEF-HN-001 declined the assignment"
+        assert "waiting too long" not in mail.text and "The Defender's reason:" in mail.text
 
 
 def test_french_mail_uses_canadian_french_dates_and_amounts() -> None:

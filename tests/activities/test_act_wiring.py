@@ -11,6 +11,9 @@ from activities import build_activities
 from casefac.activity_io import ActivityName, TaskQueue
 from casefac.errors import for_status, is_transient, scrub
 from casefac.settings import Settings
+from casefac.signing import CREATE_SIGNING_VIEW
+from casefac.staff_directory import LOAD_STAFF_DIRECTORY
+from workflows.options import OPTIONS
 
 
 def test_every_activity_is_registered_on_its_queue(tmp_path: Path) -> None:
@@ -23,14 +26,25 @@ def test_every_activity_is_registered_on_its_queue(tmp_path: Path) -> None:
     names = {queue: [activity._Definition.must_from_callable(fn).name for fn in fns if fn is not extra]
              for queue, fns in queues.items()}
     assert names == {
-        TaskQueue.MAIN: [ActivityName.LOAD_ROSTER],
+        TaskQueue.MAIN: [ActivityName.LOAD_ROSTER, LOAD_STAFF_DIRECTORY],  # S2: the staff directory
         TaskQueue.ESIGN: [ActivityName.SEND_AGREEMENT_ENVELOPE, ActivityName.SEND_CONTRACT_ENVELOPE,
-                          ActivityName.VOID_ENVELOPE, ActivityName.STORE_SIGNED_DOCUMENTS],
+                          ActivityName.VOID_ENVELOPE, ActivityName.STORE_SIGNED_DOCUMENTS,
+                          ActivityName.GET_ENVELOPE_STATUS,  # W1: reconciliation (M7) and confirmations
+                          CREATE_SIGNING_VIEW],  # S3: the recipient view runs on the worker, not the gateway (M7)
         TaskQueue.MAIL: [ActivityName.SEND_MAIL, ActivityName.SEND_MAILS],
-        TaskQueue.BILLING: [ActivityName.ISSUE_INVOICE, ActivityName.VOID_INVOICE, ActivityName.PAY_DEFENDER],
+        TaskQueue.BILLING: [ActivityName.ISSUE_INVOICE, ActivityName.VOID_INVOICE, ActivityName.PAY_DEFENDER,
+                            ActivityName.GET_INVOICE],  # W2: "paid" is confirmed at Stripe (C2)
         TaskQueue.RECORDS: [ActivityName.WRITE_RECORD],
     }
     assert extra in queues[TaskQueue.MAIN]
+    # Every activity a workflow calls through OPTIONS is sent to the queue that registers it (main_extra ones,
+    # REQUEST_AGREEMENT and CONFIRM_AGREEMENT, need the worker's client: workers/main.py passes them on MAIN).
+    extras = {ActivityName.REQUEST_AGREEMENT, ActivityName.CONFIRM_AGREEMENT}
+    for name, call in OPTIONS.items():
+        if name in extras:
+            assert call.task_queue == TaskQueue.MAIN, name
+        else:
+            assert name in names[call.task_queue], (name, call.task_queue)
 
 
 @pytest.mark.parametrize(("status", "transient"), [(None, True), (0, True), (408, True), (409, True),

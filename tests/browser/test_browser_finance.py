@@ -82,8 +82,17 @@ async def cases(stack: UpProcess) -> AsyncIterator[dict[str, CaseStatus]]:
     settings = stack.settings()
     client = await connect_client(settings, identity="browser-finance")
     roster = parse_roster(settings.roster_file.read_text(encoding="utf-8"))
-    manual = next(d for d in roster.defenders if d.id == "DEF-GT-002")
     sandbox = f"http://{settings.sandbox.host}:{settings.sandbox.port}"
+    # Staff act from a shell on this stack: its cases require signed staff updates, and the CLI finds
+    # coord.demo's development key in the stack's data dir (CASEFAC_DATA_DIR).
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CASEFAC_DATA_DIR", str(stack.data_dir))
+        unpaid_status, refused_status = await _two_cases(settings, client, roster, sandbox)
+    yield {"unpaid": unpaid_status, "refused": refused_status}
+
+
+async def _two_cases(settings: Settings, client: Any, roster: Any, sandbox: str) -> tuple[CaseStatus, CaseStatus]:
+    manual = next(d for d in roster.defenders if d.id == "DEF-GT-002")
     async with httpx.AsyncClient(timeout=30) as http:
         parties = PortalParties(http, sandbox)
         unpaid = sample_case(roster)
@@ -102,7 +111,7 @@ async def cases(stack: UpProcess) -> AsyncIterator[dict[str, CaseStatus]]:
         await staff_actions.review_report(client, refused.case_id, STAFF, rates=[parse_rate("GTQ:USD=0.13")])
         refused_status = await until(client, refused.case_id, lambda s: s.attention is not None, "attention",
                                      timeout=60)
-    yield {"unpaid": unpaid_status, "refused": refused_status}
+    return unpaid_status, refused_status
 
 
 @pytest.fixture

@@ -88,7 +88,7 @@ async def test_contract_approval_and_report_review(world: CliWorld) -> None:
     await case.sign_all()
     number = await case.submit(case.report(ReportKind.FINAL))
 
-    bad = await world.cli("review-report", case.case_id, "--rate", "GTQ-USD=0.13")
+    bad = await world.cli("review-report", case.case_id, "--yes", "--rate", "GTQ-USD=0.13")
     assert bad.code == 2 and "SOURCE:TARGET=RATE" in bad.err
     missing = await world.cli("review-report", case.case_id)
     assert missing.code == 1 and "exchange_rates: missing rate GTQ->USD" in missing.err
@@ -97,10 +97,11 @@ async def test_contract_approval_and_report_review(world: CliWorld) -> None:
     back = await world.cli("review-report", case.case_id, "--request-changes", "--reason", "Attach the receipts")
     assert back.code == 0 and "changes requested" in back.out
     await case.stage(CaseStage.ASSIGNMENT)
-    nothing = await world.cli("review-report", case.case_id, "--rate", "GTQ:USD=0.13")
+    nothing = await world.cli("review-report", case.case_id, "--yes", "--rate", "GTQ:USD=0.13")
     assert nothing.code == 1 and "no report waiting" in nothing.err
     await case.submit(case.report(ReportKind.FINAL))
-    ran = await world.cli("review-report", case.case_id, "--rate", "GTQ:USD=0.13", "--adjust", "Courtesy=-2.50")
+    ran = await world.cli("review-report", case.case_id, "--yes", "--rate", "GTQ:USD=0.13",
+                          "--adjust", "Courtesy=-2.50")
     assert ran.code == 0, ran.text
     assert "invoice USD 152.50" in ran.out  # 3.5 h x 35.00 + GTQ 250 x 0.13 - 2.50
     s = await case.until(lambda s: bool(s.invoices), "invoice issued")
@@ -109,7 +110,7 @@ async def test_contract_approval_and_report_review(world: CliWorld) -> None:
 
 async def test_record_payout_for_a_manual_defender(world: CliWorld) -> None:
     case = await _in_payment(world, "DEF-GT-002")  # paid by manual transfer
-    assert (await world.cli("review-report", case.case_id, "--rate", "GTQ:USD=0.13")).code == 0
+    assert (await world.cli("review-report", case.case_id, "--yes", "--rate", "GTQ:USD=0.13")).code == 0
     await case.until(lambda s: any(p.status == "pending" for p in s.payouts), "manual payout pending")
     wrong = await world.cli("record-payout", case.case_id, "--amount", "100.00", "--reference", "WIRE-1",
                             "--as", "fin.luis")
@@ -131,7 +132,7 @@ async def test_needs_attention_list_and_retry(world: CliWorld) -> None:
     nothing = await world.cli("retry", case.case_id)
     assert nothing.code == 1 and "nothing is waiting for a retry" in nothing.err
     world.fakes.refuse[ActivityName.ISSUE_INVOICE].append("StripeRejected")
-    assert (await world.cli("review-report", case.case_id, "--rate", "GTQ:USD=0.13")).code == 0
+    assert (await world.cli("review-report", case.case_id, "--yes", "--rate", "GTQ:USD=0.13")).code == 0
     await case.until(lambda s: s.attention is not None and s.attention.blocking, "needs attention")
 
     async def listed() -> str:

@@ -51,7 +51,7 @@ async def test_the_readmes_sample_case_file_opens_a_case(world: CliWorld) -> Non
 
 async def test_adjustments_are_in_the_cases_billing_currency(world: CliWorld) -> None:
     case = await _in_payment(world, currency="CAD")
-    ran = await world.cli("review-report", case.case_id, "--rate", "GTQ:CAD=0.18", "--rate", "USD:CAD=1.36",
+    ran = await world.cli("review-report", case.case_id, "--yes", "--rate", "GTQ:CAD=0.18", "--rate", "USD:CAD=1.36",
                           "--rate", "GTQ:USD=0.13", "--adjust", "Courtesy discount=-10.00")
     assert ran.code == 0, ran.text  # before: "-10.00" was read as USD on a CAD invoice and refused
     status = await case.until(lambda s: bool(s.invoices), "invoiced")
@@ -60,7 +60,8 @@ async def test_adjustments_are_in_the_cases_billing_currency(world: CliWorld) ->
 
 async def test_review_report_on_a_usd_case_still_reads_usd(world: CliWorld) -> None:
     case = await _in_payment(world)
-    ran = await world.cli("review-report", case.case_id, "--rate", "GTQ:USD=0.13", "--adjust", "Discount=-1.00")
+    ran = await world.cli("review-report", case.case_id, "--yes", "--rate", "GTQ:USD=0.13",
+                          "--adjust", "Discount=-1.00")
     assert ran.code == 0, ran.text
 
 

@@ -41,7 +41,7 @@ def _status(**changes: Any) -> CaseStatus:
 
 async def _invoiced(world: CliWorld, defender: str = "DEF-GT-001") -> Case:
     case = await _in_payment(world, defender)
-    ran = await world.cli("review-report", case.case_id, "--rate", "GTQ:USD=0.13")
+    ran = await world.cli("review-report", case.case_id, "--yes", "--rate", "GTQ:USD=0.13")
     assert ran.code == 0, ran.text
     await case.until(lambda s: bool(s.invoices) and bool(s.payouts), "invoiced and paid out")
     return case
@@ -59,7 +59,7 @@ async def test_today_lists_the_review_and_the_attention_with_the_providers_messa
     await review.until(lambda s: s.waiting is not None and s.waiting.role == "staff", "waiting for review")
     world.fakes.refuse[ActivityName.ISSUE_INVOICE].append(f"StripeRejected|{STRIPE_SAYS}")
     stuck = await _in_payment(world)
-    assert (await world.cli("review-report", stuck.case_id, "--rate", "GTQ:USD=0.13")).code == 0
+    assert (await world.cli("review-report", stuck.case_id, "--yes", "--rate", "GTQ:USD=0.13")).code == 0
     await stuck.until(lambda s: s.attention is not None, "needs attention")
 
     ran = await world.cli("today")

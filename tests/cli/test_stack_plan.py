@@ -34,7 +34,8 @@ def test_the_yaml_matches_the_code_and_the_settings_defaults() -> None:
     assert defaults.temporal.namespace == spec.temporal.namespace
     assert (defaults.gateway.port, defaults.sandbox.port, defaults.sandbox.oauth_port) == \
         (spec.services.gateway.port, spec.services.sandbox.port, spec.services.sandbox.oauth_port)
-    assert defaults.gateway.ui_origin == f"http://{spec.temporal.ip}:{spec.temporal.ui_port}"
+    assert defaults.codec.ui_origin == f"http://{spec.temporal.ip}:{spec.temporal.ui_port}"
+    assert defaults.codec.port == spec.services.codec.port
 
 
 def test_a_spec_out_of_step_with_the_code_is_refused(tmp_path: Path) -> None:
@@ -51,7 +52,7 @@ def test_defaults_plan(tmp_path: Path) -> None:
     plan = make_plan(_settings(CASEFAC_DATA_DIR=str(tmp_path)), StackSpec())
     assert plan.temporal_address == "127.0.0.1:7233" and plan.ui_url == "http://127.0.0.1:8233"
     assert plan.db_file == tmp_path.resolve() / "temporal.sqlite"
-    assert plan.codec_endpoint == "http://127.0.0.1:8400/codec/dev-only-codec-token"
+    assert plan.codec_endpoint == "http://127.0.0.1:8402"  # the codec service: its own port, no secret
     assert plan.ui_origin == plan.ui_url  # the UI's origin is exactly the codec's CORS origin
     assert plan.env["CASEFAC_DOCUSIGN__HOST"] == "http://127.0.0.1:8300/restapi"
     assert plan.env["CASEFAC_DOCUSIGN__OAUTH_HOST"] == "127.0.0.1:8301"
@@ -62,17 +63,17 @@ def test_defaults_plan(tmp_path: Path) -> None:
 def test_explicit_settings_win_and_derived_urls_follow(tmp_path: Path) -> None:
     plan = make_plan(_settings(CASEFAC_DATA_DIR=str(tmp_path), CASEFAC_TEMPORAL__ADDRESS="localhost:7300",
                                CASEFAC_TEMPORAL__UI_PORT="8300", CASEFAC_GATEWAY__PORT="9400",
-                               CASEFAC_SANDBOX__PORT="9300", CASEFAC_GATEWAY__CODEC_TOKEN="a/b c"), StackSpec())
+                               CASEFAC_SANDBOX__PORT="9300", CASEFAC_CODEC__PORT="9402"), StackSpec())
     assert plan.temporal_address == "localhost:7300" and plan.ui_origin == "http://localhost:8300"
     assert plan.gateway_url == "http://127.0.0.1:9400"
-    assert plan.codec_endpoint == "http://127.0.0.1:9400/codec/a%2Fb%20c"
+    assert plan.codec_endpoint == "http://127.0.0.1:9402"
     assert plan.env["CASEFAC_STRIPE__API_BASE"] == "http://127.0.0.1:9300"
 
 
 def test_live_mode_starts_no_sandbox_and_remote_temporal_is_refused(tmp_path: Path) -> None:
     plan = make_plan(live_settings(CASEFAC_DATA_DIR=str(tmp_path)), StackSpec())
     assert not plan.with_sandbox and "CASEFAC_DOCUSIGN__HOST" not in plan.env
-    assert {p.service for p in plan.ports()} == {"Temporal gRPC", "Temporal Web UI", "gateway"}
+    assert {p.service for p in plan.ports()} == {"Temporal gRPC", "Temporal Web UI", "gateway", "codec service"}
     with pytest.raises(PlanError, match="casefac worker"):
         make_plan(_settings(CASEFAC_TEMPORAL__ADDRESS="casefac.a1b2c.tmprl.cloud:7233"), StackSpec())
 
@@ -80,7 +81,7 @@ def test_live_mode_starts_no_sandbox_and_remote_temporal_is_refused(tmp_path: Pa
 def test_free_ports_are_distinct_and_free(tmp_path: Path) -> None:
     plan = make_plan(_settings(CASEFAC_DATA_DIR=str(tmp_path)), StackSpec(), free_ports=True)
     ports = [p.port for p in plan.ports()]
-    assert len(set(ports)) == 5 and first_busy(plan.ports()) is None
+    assert len(set(ports)) == 6 and first_busy(plan.ports()) is None
 
 
 def test_a_busy_port_names_the_service_and_the_setting(tmp_path: Path) -> None:

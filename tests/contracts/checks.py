@@ -310,6 +310,7 @@ _PARAMS: list[tuple[str, str, str]] = [
     ("POST", r"/v1/invoices/[^/]+/send$", "InvoiceSendInvoiceParams"),
     ("POST", r"/v1/invoices/[^/]+/void$", "InvoiceVoidInvoiceParams"),
     ("POST", r"/v1/invoices/[^/]+/pay$", "InvoicePayParams"),
+    ("POST", r"/v1/invoices/[^/]+/mark_uncollectible$", "InvoiceMarkUncollectibleParams"),
     ("GET", r"/v1/transfers$", "TransferListParams"), ("POST", r"/v1/transfers$", "TransferCreateParams"),
     ("GET", r"/v1/balance$", "BalanceRetrieveParams"),
     ("GET", r"/v1/customers/[^/]+$", "CustomerRetrieveParams"),

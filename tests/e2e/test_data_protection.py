@@ -7,6 +7,8 @@ With the codec, the same history decodes, proving the search looked at real data
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import sqlite3
 from typing import Any
@@ -19,16 +21,16 @@ from temporalio.api.history.v1 import HistoryEvent
 
 from casefac.codec import ENCODING, KEY_ID_METADATA
 from casefac.ids import advocate_workflow_id
+from casefac.messages import ReviewCase, Update
+from casefac.parties import Actor, Role
+from tests.conftest import eventually
 from tests.workflow.fakes import ROSTER
-from workflows.case import PAYOUT_BESIDE_INVOICE_PATCH, STORE_DOCUMENTS_BESIDE_PATCH
-from workflows.case_core import MONEY_VIEW_PATCH
-from workflows.case_notices import MAIL_OUTBOX_PATCH
-from workflows.case_record import CASE_RECORD_PATCH
 
 from .journey import Words, full_case
 from .world import LogCapture, World
 
 pytestmark = pytest.mark.integration
+STAFF = Actor(role=Role.STAFF, id="coord.ana")
 
 WORDS = Words(special_terms="Reunión en la parroquia San Cristóbal los martes",
               task_note="Encontramos a la clienta en la aldea Chicamán",
@@ -105,6 +107,58 @@ async def test_nothing_personal_reaches_the_server_or_the_logs_in_the_clear(worl
     assert case_input["request"]["client"]["full_name"] == secrets[0]
 
 
+async def _mail_kinds(world: World, case_id: str) -> set[str]:
+    return {m.get("custom_args", {}).get("kind", "") for m in world.sandbox.runtime.state.table("mails").values()
+            if m.get("custom_args", {}).get("case_id") == case_id}
+
+
+def provider_text(world: World, table: str) -> str:
+    """Everything the sandbox's provider holds in ``table``, with base64 documents and attachments decoded."""
+    rows = list(world.sandbox.runtime.state.table(table).values())
+    parts = [json.dumps(rows, ensure_ascii=False, default=str)]
+
+    def decoded(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("documentBase64", "content") and isinstance(item, str):
+                    with contextlib.suppress(ValueError):
+                        parts.append(base64.b64decode(item, validate=True).decode("utf-8", "replace"))
+                decoded(item)
+        elif isinstance(value, list):
+            for item in value:
+                decoded(item)
+
+    decoded(rows)
+    return "\n".join(parts)
+
+
+async def test_no_free_text_or_client_data_reaches_sendgrid_or_docusign(world: World) -> None:
+    """Review M4: a provider sees what its job needs. Emails to parties carry no reasons or notes typed by
+    others and no client data; DocuSign gets the contract terms (the special terms are one) and the
+    parties' names, never the client, the notes, the report lines, the evaluation or the outcome."""
+    await full_case(world, WORDS)
+    # Reasons staff type that the parties are told of: a declined case, a cancelled one.
+    declined = await world.harness.open()
+    await declined.until(lambda s: s.waiting is not None and s.waiting.role == "staff", "waiting for review")
+    await declined.update(Update.REVIEW_CASE, ReviewCase(actor=STAFF, decision="decline", reason=WORDS.task_note))
+    cancelled = await world.harness.open()
+    await cancelled.assign("DEF-GT-001")
+    await cancelled.cancel(reason=WORDS.evaluation)
+    for case, kind in ((declined, "case_declined"), (cancelled, "case_cancelled")):
+        await eventually(lambda c=case, k=kind: _mail_kinds(world, c.case_id), lambda kinds, k=kind: k in kinds,
+                         timeout=20, what=f"{kind} mail")
+    request = world.harness.request()
+    client = [request.client.full_name, request.client.last_known_location, request.description]
+    typed = [getattr(WORDS, f) for f in WORDS.__dataclass_fields__]
+    mail, envelopes = provider_text(world, "mails"), provider_text(world, "envelopes")
+    assert "JIM-" in mail and "JIM-" in envelopes  # the search looks at real rows
+    for secret in [*client, *typed]:
+        assert secret not in mail, f"{secret!r} reached SendGrid"
+    assert WORDS.special_terms in envelopes  # a contract term: the document must hold it
+    for secret in [*client, *(t for t in typed if t != WORDS.special_terms)]:
+        assert secret not in envelopes, f"{secret!r} reached DocuSign"
+
+
 async def test_a_payload_from_an_unknown_key_fails_loudly(world: World) -> None:
     raw = await world.client()
     handle = raw.get_workflow_handle(world.harness.cases[0].handle.id)
@@ -120,8 +174,21 @@ async def test_a_payload_from_an_unknown_key_fails_loudly(world: World) -> None:
 
 
 SEARCH_ATTRIBUTES = "temporal.api.common.v1.SearchAttributes"
-KNOWN_PATCHES = {MAIL_OUTBOX_PATCH, STORE_DOCUMENTS_BESIDE_PATCH, PAYOUT_BESIDE_INVOICE_PATCH, CASE_RECORD_PATCH,
-                 MONEY_VIEW_PATCH}
+def _declared_patches() -> set[str]:
+    """Every ``*_PATCH`` id the workflow modules declare: code names, nothing about a case."""
+    import importlib
+    import pkgutil
+
+    import workflows
+
+    found: set[str] = set()
+    for module in pkgutil.iter_modules(workflows.__path__):
+        names = vars(importlib.import_module(f"workflows.{module.name}"))
+        found |= {v for k, v in names.items() if k.endswith("_PATCH") and isinstance(v, str)}
+    return found
+
+
+KNOWN_PATCHES = _declared_patches()
 
 
 def _is_patch_marker(event: HistoryEvent) -> bool:

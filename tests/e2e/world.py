@@ -53,6 +53,8 @@ from tests.workflow.harness import Harness
 from workers.runner import workflow_runner
 from workflows.advocate import AdvocateWorkflow
 from workflows.case import CaseFacilitationWorkflow
+from workflows.guard import CasefacGuard
+from workflows.signing_view import SigningViewWorkflow
 
 
 @dataclass
@@ -76,12 +78,15 @@ class World:
 
     async def start_workers(self, client: Client) -> None:
         queues = build_activities(self.settings,
-                                  main_extra=[AgreementActivities(CasePolicy()).request_agreement])
+                                  main_extra=[AgreementActivities(CasePolicy()).request_agreement,
+                                              AgreementActivities(CasePolicy()).confirm_agreement])  # W1
         for queue, acts in queues.items():
             await self._workers.enter_async_context(Worker(
                 client, task_queue=queue, activities=acts, workflow_runner=workflow_runner(),
                 graceful_shutdown_timeout=timedelta(seconds=15),  # let in-flight provider calls finish
-                workflows=[CaseFacilitationWorkflow, AdvocateWorkflow] if queue == TaskQueue.MAIN else []))
+                workflows=[CaseFacilitationWorkflow, AdvocateWorkflow, SigningViewWorkflow]
+                if queue == TaskQueue.MAIN else [],
+                interceptors=[CasefacGuard()]))
 
     async def stop_workers(self) -> None:
         await self._workers.aclose()

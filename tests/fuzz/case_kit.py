@@ -47,7 +47,9 @@ UPDATE_TIMEOUT = 15.0
 MAX_WIRE_BYTES = 1_500_000
 
 _DUMMY_EVALUATION = Evaluation(communication=3, quality=3, timeliness=3, overall=3, would_work_again=True)
-_DECLINED = re.compile(r"^Defender (\S+) (?:declined|did not answer in time); back to review$")
+#: A decline (with or without its reason) bars the Defender; a lapse no longer does (review M8: "may be offered
+#: again"), except in histories from before that change, whose lapse line ends at "back to review".
+_DECLINED = re.compile(r"^Defender (\S+) (?:declined(?:: .*)?|did not answer in time); back to review$", re.DOTALL)
 
 #: Who may do what, in which stages (DESIGN §3–4), stated independently of ``workflows.rules``.
 NON_TERMINAL = frozenset(s for s in CaseStage if not s.terminal)
@@ -226,7 +228,9 @@ def predict(p: Parked, name: str, wire: Json, s: CaseStatus, today: date) -> Pre
 
 
 def _review_report(req: Any, state: CaseState, msg: Any) -> None:
-    rules.review_report(req, state, msg)
+    from casefac.policy import CasePolicy
+
+    rules.review_report(req, state, msg, req.policy or CasePolicy())  # with the money guardrails (W2)
     if msg.decision == "approve":
         report = next(r for r in state.reports if r.number == msg.report_number)
         assert state.defender is not None

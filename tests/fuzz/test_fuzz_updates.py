@@ -59,7 +59,7 @@ async def test_fuzzed_updates_are_refused_cleanly_or_applied_consistently(harnes
     await run_in_thread(one_payload)
     print(f"{stage.value}: {sorted(parked.tally.items())}")
     # Whatever it went through, the case is healthy: staff can still cancel it, and it winds down cleanly.
-    await parked.case.update(Update.CANCEL_CASE, CancelCase(actor=STAFF, reason="fuzzing done"))
+    await parked.case.update(Update.CANCEL_CASE, CancelCase(actor=STAFF, reason="fuzzing done", invoices="void"))
     status = await parked.case.stage(CaseStage.CANCELLED)
     assert status.stage is CaseStage.CANCELLED
     await settle(parked.case)

@@ -7,7 +7,9 @@ Properties, per provider:
 - correctly signed (the fuzzed bytes signed with the right secret or key) but hostile: never a 5xx; every
   signal the gateway sends validates as its model; the recording workflow receives exactly what was sent
   and never fails a workflow task;
-- with Temporal unreachable: never a 5xx other than 503 (so the provider retries).
+- with Temporal unreachable: never a 5xx other than 503 (so the provider retries);
+- DocuSign: a genuine delivery generated past the retry horizon is acknowledged and dropped, a fresh one
+  reaches the case (bodies carry ``generatedDateTime`` relative to now, ``strategies.generated``).
 
 Bodies include malformed JSON, wrong JSON types at every level, 5 MB bodies, invalid UTF-8, duplicate
 keys, deep nesting, lone surrogates and huge numbers; Stripe headers include hundreds of ``v1`` entries
@@ -22,8 +24,9 @@ import hmac
 import json
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -36,6 +39,7 @@ from temporalio.client import Client
 from casefac.settings import Settings
 from gateway.app import create_app
 from gateway.httputil import MAX_WEBHOOK_BODY
+from gateway.webhooks_docusign import EVENT_KINDS as DOCUSIGN_KINDS
 from tests.fuzz import strategies as fz
 from tests.fuzz.profiles import fuzz
 from tests.fuzz.threads import on_loop, run_in_thread
@@ -53,7 +57,14 @@ from tests.fuzz.webhook_kit import (
     sign,
     signal_problem,
 )
-from tests.gateway.gateway_kit import STRIPE_SECRET, TASK_QUEUE, Recorder, SendGridKey, signals_after_probe
+from tests.gateway.gateway_kit import (
+    STRIPE_SECRET,
+    TASK_QUEUE,
+    Recorder,
+    SendGridKey,
+    docusign_body,
+    signals_after_probe,
+)
 
 #: Hypothesis warns when it prints a multi-megabyte falsifying example; printing it is the point.
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
@@ -136,17 +147,66 @@ async def _signed(rig: Rig, provider: str, raw: bytes, variant: str) -> str:
 async def test_signed_hostile_deliveries_are_never_5xx(rig: Rig, provider: str) -> None:
     """Providers retry any 5xx for days: a body we cannot use must get a 4xx (or 200 ignored), never a 500."""
     loop = asyncio.get_running_loop()
+    outcomes: Counter[str] = Counter()
 
     @fuzz(2.0)
     @given(raw=fz.webhook_bodies(TEMPLATES[provider]), variant=st.sampled_from(SIGNED_VARIANTS[provider]))
     def one_delivery(raw: bytes, variant: str) -> None:
-        event(on_loop(loop, _signed(rig, provider, raw, variant)))
+        outcome = on_loop(loop, _signed(rig, provider, raw, variant))
+        outcomes[outcome] += 1
+        event(outcome)
 
     await run_in_thread(one_delivery)
-    print(f"{provider}: {sorted(rig.statuses.items())}, {len(rig.to_recorder())} signal(s) to the recorder")
+    print(f"{provider}: {sorted(outcomes.items())}, {len(rig.to_recorder())} signal(s) to the recorder")
     # What the gateway sent is exactly what the recording workflow holds, and it never failed a task.
     assert await signals_after_probe(rig.recorder) == as_recorded(rig.to_recorder())
     assert await recorder_history_failures(rig.recorder) == []
+    # The run went past the checks into the signal path (a fixed ``generatedDateTime`` once left DocuSign's
+    # deliveries all dropped as replays), and for DocuSign through the replay horizon both ways.
+    assert rig.to_recorder(), f"no {provider} delivery reached the case: {sorted(outcomes.items())}"
+    if provider == "docusign":
+        assert outcomes["docusign: 200 signalled"] > 0 and outcomes["docusign: 200 too_old"] > 0, outcomes
+
+
+async def _at_age(rig: Rig, event_name: str, ago: int, style: str) -> str:
+    """One genuine delivery generated ``ago`` seconds back: dropped past the horizon, signalled inside it."""
+    generated = fz.connect_time(ago, style)
+    body = docusign_body(rig.recorder.id, event=event_name, envelope_id="env-horizon", generated=generated)
+    before = len(rig.capture.sent)
+    response = await rig.post("docusign", body, sign("docusign", body, "both", rig.sendgrid))
+    new = rig.capture.sent[before:]
+    assert response.status_code == 200, (generated, response.text)
+    if ago > fz.DOCUSIGN_HORIZON_SECONDS:
+        assert response.json()["status"] == "too_old" and not new, (generated, response.text, new)
+        return "dropped"
+    assert response.json()["status"] == "signalled" and len(new) == 1, (generated, response.text, new)
+    signal = new[0].args[0]
+    assert signal.kind == DOCUSIGN_KINDS[event_name] and signal.at is not None, signal
+    at = signal.at if signal.at.tzinfo else signal.at.replace(tzinfo=UTC)  # naive: read as UTC
+    assert abs((datetime.now(UTC) - at).total_seconds() - ago) < 120, (generated, signal.at)
+    return "signalled"
+
+
+async def test_docusign_deliveries_past_the_horizon_are_dropped_fresh_ones_reach_the_case(rig: Rig) -> None:
+    """Review m2: ``generatedDateTime`` is inside the signed body; a genuine delivery generated longer ago than
+    Connect keeps retrying is a replay: 200 ``too_old`` (nobody retries it) and no signal. Inside the horizon,
+    in any ISO form (Connect's 7 digits, whole seconds, an offset, no zone), it reaches the case with its time."""
+    loop = asyncio.get_running_loop()
+    outcomes: Counter[str] = Counter()
+
+    @fuzz(1.0)
+    @given(event_name=st.sampled_from(sorted(DOCUSIGN_KINDS)), ago=st.one_of(fz.fresh_ages, fz.stale_ages),
+           style=fz.generated_styles)
+    def one_delivery(event_name: str, ago: int, style: str) -> None:
+        outcome = on_loop(loop, _at_age(rig, event_name, ago, style))
+        outcomes[outcome] += 1
+        event(outcome)
+
+    await run_in_thread(one_delivery)
+    assert outcomes["signalled"] > 0 and outcomes["dropped"] > 0, outcomes
+    recorded = await signals_after_probe(rig.recorder)
+    assert recorded == as_recorded(rig.to_recorder())
+    assert len(recorded) == outcomes["signalled"], (len(recorded), outcomes)
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -196,11 +256,12 @@ async def test_stripe_many_v1_entries_with_the_right_one_still_verifies(rig: Rig
     """During secret rotation Stripe sends several ``v1``: ten thousand junk ones must neither crash nor hide
     the genuine one."""
     body = fz.with_ids(json.dumps({"id": "evt_many", "object": "event", "type": "invoice.paid", "data": {"object": {
-        "id": "in_many", "amount_paid": 5, "metadata": {"workflow_id": fz.WORKFLOW_TOKEN}}}}).encode(), rig.recorder.id)
+        "id": "in_many", "object": "invoice", "amount_paid": 5, "metadata": {"workflow_id": fz.WORKFLOW_TOKEN}}}}
+    ).encode(), rig.recorder.id)
     ts = int(time.time())
     digest = hmac.new(STRIPE_SECRET.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
     header = f"t={ts}," + ",".join(f"v1={i:064x}" for i in range(10_000)) + f",v1={digest}"
-    response = await rig.post("stripe", body, {"Stripe-Signature": header})
+    response = await rig.post("stripe", body, {"Stripe-Signature": header, "Content-Type": "application/json"})
     assert response.status_code == 200, response.text
     [got] = await signals_after_probe(rig.recorder)
     assert got.payload["event_id"] == "evt_many"

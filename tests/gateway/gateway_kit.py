@@ -120,9 +120,17 @@ async def signals_after_probe(handle: WorkflowHandle[Any, Any]) -> list[Received
 
 
 # --- DocuSign -------------------------------------------------------------------------------------
+def recent_generated(ago: float = 60.0) -> str:
+    """``generatedDateTime`` ``ago`` seconds back, as Connect writes it."""
+    at = time.gmtime(time.time() - ago)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", at) + ".1234567Z"
+
+
 def docusign_body(workflow_id: str | None, *, event: str = "recipient-completed", envelope_id: str = "env-1",
-                  recipient_id: str | None = "1", generated: str = "2026-01-28T10:00:00.1234567Z",
+                  recipient_id: str | None = "1", generated: str = "",
                   retry_count: int = 0, **summary_extra: Any) -> bytes:
+    # A recent generation time (Connect's own format, 7 digits): older deliveries are replays (review m2).
+    generated = generated or recent_generated()
     custom = [{"name": "case_id", "value": "JIM-2026-0001", "show": "false"}]
     if workflow_id is not None:
         custom.append({"name": "workflow_id", "value": workflow_id, "show": "false"})

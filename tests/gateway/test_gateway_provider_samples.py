@@ -22,6 +22,7 @@ from tests.gateway.gateway_kit import (
     SendGridKey,
     StartRecorder,
     docusign_headers,
+    recent_generated,
     stripe_headers,
     wait_for_signals,
 )
@@ -35,7 +36,8 @@ async def test_docusign_sample_connect_message_signals_the_case(gateway: httpx.A
                                                                 start_recorder: StartRecorder) -> None:
     handle = await start_recorder("case-JIM-2026-")
     message = copy.deepcopy(_spec("connect.schema-v2.json"))
-    message.update(event="recipient-completed", generatedDateTime="2026-11-30T10:00:00.0000000Z")
+    # Recent: a fixed date would pass DocuSign's retry horizon one day and be dropped as a replay (review m2).
+    message.update(event="recipient-completed", generatedDateTime=recent_generated())
     data = message["data"]
     data.update(envelopeId="env-sample", recipientId="1")
     data["envelopeSummary"]["envelopeId"] = "env-sample"
@@ -67,8 +69,42 @@ async def test_stripe_fixture_event_signals_the_payment(gateway: httpx.AsyncClie
     assert response.status_code == 200, response.text
     [got] = await wait_for_signals(handle, 1)
     assert got.signal == Signal.INVOICE_EVENT
+    # A paid event carries what was paid; the partial-payment and refund/dispute fields stay empty (the
+    # workflow confirms "paid" at Stripe with billing.get_invoice, issue 13 C2).
     assert got.payload == {"event_id": event["id"], "invoice_id": invoice["id"], "kind": "paid",
-                           "amount_paid": invoice["amount_paid"]}
+                           "amount_paid": invoice["amount_paid"], "amount_remaining": None, "amount": None,
+                           "outcome": ""}
+
+
+async def test_stripe_fixture_invoice_updated_with_a_partial_payment_signals_it(
+        gateway: httpx.AsyncClient, start_recorder: StartRecorder) -> None:
+    """Issue 12 M6: ``invoice.updated`` on an open invoice paid short of its total is a partial payment; the same
+    fixture as Stripe sends it (a draft, nothing paid) signals nothing."""
+    handle = await start_recorder("case-JIM-2026-")
+    fixtures = _spec("fixtures3.subset.json")["resources"]
+    invoice = copy.deepcopy(fixtures["invoice"])
+    invoice["metadata"] = {"workflow_id": handle.id, "case_id": handle.id.removeprefix("case-")}
+
+    def signed(obj: dict[str, Any], event_id: str) -> tuple[bytes, dict[str, str]]:
+        event = copy.deepcopy(fixtures["event"])
+        event.update(id=event_id, type="invoice.updated", created=int(time.time()), data={"object": obj})
+        body = json.dumps(event).encode()
+        return body, stripe_headers(body, STRIPE_SECRET)
+
+    body, headers = signed(invoice, "evt_draft_untouched")
+    response = await gateway.post("/webhooks/stripe", content=body, headers=headers)
+    assert response.status_code == 200 and response.json()["status"] == "ignored", response.text
+
+    paid = invoice["amount_due"] * 2 // 5  # 400 of Stripe's 1000
+    partial = {**invoice, "status": "open", "amount_paid": paid, "amount_remaining": invoice["amount_due"] - paid}
+    body, headers = signed(partial, "evt_partial_payment")
+    response = await gateway.post("/webhooks/stripe", content=body, headers=headers)
+
+    assert response.status_code == 200, response.text
+    [got] = await wait_for_signals(handle, 1)
+    assert got.signal == Signal.INVOICE_EVENT
+    assert got.payload == {"event_id": "evt_partial_payment", "invoice_id": invoice["id"], "kind": "partially_paid",
+                           "amount_paid": 400, "amount_remaining": 600, "amount": None, "outcome": ""}
 
 
 async def test_sendgrid_documented_batch_signals_the_bounce_with_its_role(

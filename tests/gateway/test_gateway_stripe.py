@@ -34,7 +34,8 @@ async def test_signed_invoice_event_signals_the_case(
     assert response.status_code == 200, response.text
     [got] = await wait_for_signals(handle, 1)
     assert got.signal == Signal.INVOICE_EVENT
-    assert got.payload == {"event_id": "evt_123", "invoice_id": "in_9", "kind": kind, "amount_paid": 123_000}
+    payload = {k: v for k, v in got.payload.items() if v not in (None, "")}  # the lifecycle fields are unset here
+    assert payload == {"event_id": "evt_123", "invoice_id": "in_9", "kind": kind, "amount_paid": 123_000}
 
 
 @pytest.mark.parametrize("forgery", ["missing", "wrong_secret", "tampered_body", "malformed_header",
@@ -92,5 +93,57 @@ async def test_other_events_or_unroutable_are_200_without_signal(
     body = stripe_body(handle.id if routable else "not-a-workflow", event_type=event_type)
     response = await gateway.post(URL, content=body, headers=stripe_headers(body, STRIPE_SECRET))
     assert response.status_code == 200
+    assert response.json()["status"] == "ignored"
+    assert await signals_after_probe(handle) == []
+
+
+def _event(workflow_id: str, event_type: str, obj: dict[str, object], event_id: str = "evt_m6") -> bytes:
+    import json
+
+    return json.dumps({"id": event_id, "object": "event", "api_version": "2025-01-27", "created": int(time.time()),
+                       "livemode": False, "type": event_type,
+                       "data": {"object": {**obj, "metadata": {"workflow_id": workflow_id}}}}).encode()
+
+
+@pytest.mark.parametrize(
+    ("event_type", "obj", "expected"),
+    [
+        ("invoice.marked_uncollectible", {"id": "in_9", "object": "invoice", "amount_paid": 0},
+         {"invoice_id": "in_9", "kind": "marked_uncollectible", "amount_paid": 0}),
+        ("invoice.updated", {"id": "in_9", "object": "invoice", "status": "open", "amount_paid": 5000,
+                             "amount_remaining": 10500},
+         {"invoice_id": "in_9", "kind": "partially_paid", "amount_paid": 5000, "amount_remaining": 10500}),
+        ("credit_note.created", {"id": "cn_1", "object": "credit_note", "invoice": "in_9", "amount": 500},
+         {"invoice_id": "in_9", "kind": "credit_note", "amount": 500}),
+        ("charge.refunded", {"id": "ch_1", "object": "charge", "invoice": "in_9", "amount": 15500,
+                             "amount_refunded": 15500},
+         {"invoice_id": "in_9", "kind": "refunded", "amount": 15500}),
+        ("charge.dispute.closed", {"id": "dp_1", "object": "dispute", "invoice": "in_9", "amount": 15500,
+                                   "status": "lost"},
+         {"invoice_id": "in_9", "kind": "dispute_closed", "amount": 15500, "outcome": "lost"}),
+        ("transfer.reversed", {"id": "tr_1", "object": "transfer", "amount_reversed": 15500},
+         {"invoice_id": "tr_1", "kind": "transfer_reversed", "amount": 15500}),
+    ],
+)
+async def test_the_rest_of_the_stripe_lifecycle_signals_the_case(
+    gateway: httpx.AsyncClient, start_recorder: StartRecorder, event_type: str, obj: dict[str, object],
+    expected: dict[str, object],
+) -> None:
+    handle = await start_recorder("case-JIM-2026-")
+    body = _event(handle.id, event_type, obj)
+    response = await gateway.post(URL, content=body, headers=stripe_headers(body, STRIPE_SECRET))
+    assert response.status_code == 200, response.text
+    [got] = await wait_for_signals(handle, 1)
+    payload = {k: v for k, v in got.payload.items() if v not in (None, "")}
+    assert payload == {"event_id": "evt_m6", **expected}
+
+
+async def test_an_invoice_update_without_a_partial_payment_is_ignored(
+    gateway: httpx.AsyncClient, start_recorder: StartRecorder
+) -> None:
+    handle = await start_recorder("case-JIM-2026-")
+    body = _event(handle.id, "invoice.updated", {"id": "in_9", "object": "invoice", "status": "open",
+                                                 "amount_paid": 0, "amount_remaining": 15500})
+    response = await gateway.post(URL, content=body, headers=stripe_headers(body, STRIPE_SECRET))
     assert response.json()["status"] == "ignored"
     assert await signals_after_probe(handle) == []

@@ -1,17 +1,44 @@
-"""The paths whose histories make the replay corpus: each drives one case on the time-skipping server."""
+"""The paths whose histories make the replay corpus, each driven on the time-skipping server.
+
+``SCENARIOS`` drive one case each (the recorder keeps the case workflow's history); ``ENTITY_SCENARIOS`` drive
+the cases of one Advocate and hand back the Advocate entity, whose history the recorder keeps (review M11:
+the entity never ends, so a change to its loop breaks every running Advocate). Only APIs of the harness that
+every generation's tree has are used, so the same file records an older tree too (see ``record.py``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from temporalio.client import WorkflowHandle
+
+from casefac.activity_io import TaskQueue
 from casefac.case import CaseStage
+from casefac.events import EnvelopeEvent, Signal
+from casefac.ids import advocate_workflow_id
 from casefac.messages import ApproveContract, RespondToAssignment, RetryStep, ReviewCase, ReviewReport, Update
 from casefac.policy import CasePolicy
 from casefac.report import ReportKind
-from tests.workflow.harness import STAFF, Case, Harness
+from casefac.state import AdvocateInput, AdvocateState
+from tests.conftest import eventually
+from tests.workflow.harness import STAFF, Case, Harness, advocate, mails_eventually
+
+
+@dataclass
+class Entity:
+    """What an entity scenario hands the recorder: the Advocate entity (``handle``, not pinned to a run)."""
+
+    handle: WorkflowHandle[Any, Any]
+
 
 Scenario = Callable[[Harness], Awaitable[Case]]
+EntityScenario = Callable[[Harness], Awaitable[Entity]]
+
+#: The entity continues as new past this many events once no case waits; low, so a recording shows it.
+ENTITY_CONTINUE_AS_NEW_AFTER = 40
 
 
 async def happy_path(h: Harness) -> Case:
@@ -127,4 +154,50 @@ SCENARIOS: dict[str, Scenario] = {
     "needs_attention_retry": needs_attention_retry,
     "cancelled_in_payment": cancelled_in_payment,
     "long_outcome_wait": long_outcome_wait,
+}
+
+
+async def _entity_state(entity: WorkflowHandle[Any, Any], until: Callable[[AdvocateState], bool],
+                        what: str) -> AdvocateState:
+    async def state() -> AdvocateState:
+        return await entity.query("agreement", result_type=AdvocateState)
+    return await eventually(state, until, what=what)
+
+
+async def advocate_agreement(h: Harness) -> Entity:
+    """One Advocate's agreement: pending, a reminder, declined, sent again to two waiting cases, signed, both
+    told, continue-as-new (nobody waits), and a later case answered at once by the new run."""
+    adv = advocate(f"ADV-{h.run}-E")
+    entity = await h.client.start_workflow(
+        "AdvocateWorkflow", AdvocateInput(advocate=adv, policy=CasePolicy(
+            continue_as_new_after_events=ENTITY_CONTINUE_AS_NEW_AFTER)),
+        id=advocate_workflow_id(adv.id), task_queue=TaskQueue.MAIN)
+    first = await h.open(advocate_id=adv.id)
+    await first.assign("DEF-GT-001")
+    await first.accept()
+    pending = await _entity_state(entity, lambda s: s.status == "pending", "agreement envelope sent")
+    await h.env.sleep(h.policy.agreement_reminder_every + timedelta(minutes=1))
+    await mails_eventually(h, "agreement_reminder")
+    assert pending.envelope_id
+    await entity.signal(Signal.ENVELOPE_EVENT, EnvelopeEvent(event_id=f"{pending.envelope_id}:declined",
+                                                             envelope_id=pending.envelope_id, kind="declined"))
+    await _entity_state(entity, lambda s: s.status == "declined", "declined")
+    second = await h.open(advocate_id=adv.id)
+    await second.assign("DEF-GT-003")
+    await second.accept()
+    await h.env.sleep(h.policy.agreement_reminder_every + timedelta(minutes=1))
+    await _entity_state(entity, lambda s: s.status == "pending" and s.attempts == 2, "sent again")
+    await first.sign_advocate_agreement()
+    await second.until(lambda s: s.agreement.status == "signed", "second case told")
+    await eventually(entity.describe, lambda d: d.run_id != entity.first_execution_run_id,
+                     what="entity continued as new")
+    third = await h.open(advocate_id=adv.id)
+    await third.assign("DEF-GT-002")
+    await third.accept()
+    await third.until(lambda s: s.agreement.status == "signed", "a later case told at once")
+    return Entity(handle=entity)
+
+
+ENTITY_SCENARIOS: dict[str, EntityScenario] = {
+    "advocate_agreement": advocate_agreement,
 }

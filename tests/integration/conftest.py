@@ -39,14 +39,14 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 def stack_env(data_dir: Path) -> dict[str, str]:
     ports: list[int] = []
-    while len(ports) < 5:
+    while len(ports) < 6:
         port = free_port()
         if port not in ports:
             ports.append(port)
-    temporal, ui, gateway, sandbox, oauth = ports
+    temporal, ui, gateway, sandbox, oauth, codec = ports
     return cli_env(data_dir, CASEFAC_TEMPORAL__ADDRESS=f"127.0.0.1:{temporal}", CASEFAC_TEMPORAL__UI_PORT=str(ui),
                    CASEFAC_GATEWAY__PORT=str(gateway), CASEFAC_SANDBOX__PORT=str(sandbox),
-                   CASEFAC_SANDBOX__OAUTH_PORT=str(oauth))
+                   CASEFAC_SANDBOX__OAUTH_PORT=str(oauth), CASEFAC_CODEC__PORT=str(codec))
 
 
 def casefac(*args: str, env: dict[str, str], timeout: float = 120.0) -> subprocess.CompletedProcess[str]:

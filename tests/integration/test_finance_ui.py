@@ -3,7 +3,7 @@
 Every activity the demo case scheduled carries a readable summary (``user_metadata.summary``, encrypted
 like any payload and decoded here through the data converter); the workflow's current details hold the
 money trail; the README's saved queries are valid; and the UI is configured to decrypt through the
-gateway's codec endpoint, which answers the UI's origin.
+codec service, which answers the UI's origin.
 """
 
 from __future__ import annotations
@@ -92,15 +92,17 @@ async def test_the_readmes_finance_queries_run(client: Client, joined_demo: Demo
     assert case_workflow_id(joined_demo.case_id or "") in paid
 
 
-async def test_the_ui_decrypts_through_the_gateway_codec(up_stack: UpProcess, client: Client,
-                                                        joined_demo: DemoRun) -> None:
+async def test_the_ui_decrypts_through_the_codec_service(up_stack: UpProcess, client: Client,
+                                                         joined_demo: DemoRun) -> None:
+    """The UI's settings name the loopback codec service (no token, not the gateway); it answers the UI's
+    origin without login and nobody else (review C1)."""
     settings = up_stack.settings()
     ui = f"http://127.0.0.1:{settings.temporal.ui_port}"
     async with httpx.AsyncClient(timeout=10) as http:
         ui_settings = (await http.get(f"{ui}/api/v1/settings")).json()
         endpoint = ui_settings["Codec"]["Endpoint"]
-        token = settings.gateway.codec_token.get_secret_value()
-        assert endpoint == f"{settings.gateway.public_url}/codec/{token}"
+        assert endpoint == f"http://127.0.0.1:{settings.codec.port}"
+        assert not (await http.post(f"{settings.gateway.public_url}/codec/decode", json={})).is_success
         _, _, raw = (await _summaries(client, case_workflow_id(joined_demo.case_id or "")))[0]
         body = {"payloads": [{"metadata": {k: base64.b64encode(v).decode() for k, v in raw.metadata.items()},
                               "data": base64.b64encode(raw.data).decode()}]}
@@ -110,6 +112,8 @@ async def test_the_ui_decrypts_through_the_gateway_codec(up_stack: UpProcess, cl
             "Access-Control-Request-Headers": "content-type,x-namespace"})
         assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == ui
         answer = await http.post(f"{endpoint}/decode", json=body, headers={"Origin": ui, "X-Namespace": "default"})
+        foreign = await http.post(f"{endpoint}/decode", json=body, headers={"Origin": "https://evil.example"})
+        assert foreign.status_code == 403
     assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == ui
     decoded = answer.json()["payloads"][0]
     assert base64.b64decode(decoded["metadata"]["encoding"]) == b"json/plain"

@@ -26,8 +26,9 @@ pytestmark = pytest.mark.integration
 
 def test_up_starts_every_service_and_prints_the_urls(up_stack: UpProcess) -> None:
     out = up_stack.output()
-    for service in ("Temporal dev server", "sandbox", "gateway", "worker"):
+    for service in ("Temporal dev server", "sandbox", "gateway", "codec service", "worker"):
         assert re.search(rf"✓ {service}\s", out), out
+    assert f"http://127.0.0.1:{up_stack.settings().codec.port}" in out and "/codec/" not in out
     assert "created the development key ring" in out and (up_stack.data_dir / "keyring.json").exists()
     settings = up_stack.settings()
     for url in (f"http://127.0.0.1:{settings.temporal.ui_port}/namespaces/default/workflows",
@@ -79,8 +80,11 @@ def test_demo_fails_clearly_when_a_provider_refuses(up_stack: UpProcess) -> None
     assert "demo failed: the case needs attention" in ran.stdout and "Traceback" not in ran.stdout + ran.stderr
 
 
-async def test_restart_resumes_open_cases(up_stack: UpProcess) -> None:
+async def test_restart_resumes_open_cases(up_stack: UpProcess, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = up_stack.settings()
+    # Staff act from a shell on this stack (its data dir holds coord.demo's development key): the stack's
+    # cases require signed staff updates, and the CLI finds the key through CASEFAC_DATA_DIR.
+    monkeypatch.setenv("CASEFAC_DATA_DIR", str(up_stack.data_dir))
     client = await connect_client(settings)
     case = sample_case(parse_roster(settings.roster_file.read_text(encoding="utf-8")))
     await open_case(client, case.request, settings.policy)

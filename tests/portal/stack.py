@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -25,13 +25,14 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.agreement import AgreementActivities
+from activities.signing_view import SigningViewActivities
 from casefac import search_attributes as sa
 from casefac.activity_io import PortalAction, TaskQueue
 from casefac.converter import data_converter
 from casefac.links import LinkSigner
 from casefac.parties import Role
 from casefac.policy import CasePolicy
-from casefac.settings import GatewaySettings, SendGridSettings, Settings
+from casefac.settings import DocuSignSettings, GatewaySettings, SendGridSettings, Settings, StripeSettings
 from gateway.app import create_app
 from gateway.client import LazyClient
 from sandbox.threaded import ThreadedServer
@@ -41,6 +42,8 @@ from tests.workflow.harness import Case, Harness
 from workers.runner import workflow_runner
 from workflows.advocate import AdvocateWorkflow
 from workflows.case import CaseFacilitationWorkflow
+from workflows.guard import CasefacGuard
+from workflows.signing_view import SigningViewWorkflow
 
 LINK_SECRET = "portal-tests-link-secret-0123456789"
 STAFF_EMAIL = "coordinators@jim.test"
@@ -67,13 +70,17 @@ async def running_stack(converter: DataConverter | None = None) -> AsyncIterator
     fakes = FakeProviders()
     queues = fakes.by_queue()
     queues[TaskQueue.MAIN].append(AgreementActivities(CasePolicy()).request_agreement)
+    queues[TaskQueue.MAIN].append(AgreementActivities(CasePolicy()).confirm_agreement)  # W1
+    # The recipient view runs on the worker now (M7), against the DocuSign the gateway settings name.
+    queues[TaskQueue.ESIGN].append(SigningViewActivities(DocuSignSettings()).create_signing_view)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(env.shutdown)
         for queue, acts in queues.items():
             await stack.enter_async_context(Worker(
                 env.client, task_queue=queue, activities=acts, activity_executor=ThreadPoolExecutor(4),
-                workflows=[CaseFacilitationWorkflow, AdvocateWorkflow] if queue == TaskQueue.MAIN else [],
-                workflow_runner=workflow_runner()))
+                workflows=[CaseFacilitationWorkflow, AdvocateWorkflow, SigningViewWorkflow]
+                if queue == TaskQueue.MAIN else [],
+                workflow_runner=workflow_runner(), interceptors=[CasefacGuard()]))
         # A random block of case numbers: ids never collide with a dev server reused by hand.
         numbers = itertools.count(random.randint(1000, 90000))
         harness = Harness(env=env, client=env.client, fakes=fakes, policy=CasePolicy(),
@@ -86,13 +93,16 @@ def portal_settings(data_dir: Path, public_url: str) -> Settings:
         _env_file=None,  # type: ignore[call-arg]  # pydantic-settings init option
         data_dir=data_dir,
         sendgrid=SendGridSettings(staff_email=STAFF_EMAIL),
-        gateway=GatewaySettings(public_url=public_url, link_secret=SecretStr(LINK_SECRET), link_ttl_hours=24),
+        # Not the public development secrets: the gateway's URL is not loopback (M6 refuses those then).
+        stripe=StripeSettings(webhook_secret=SecretStr("whsec_portal-tests-0123456789abcdefghijklmnop")),
+        docusign=DocuSignSettings(connect_hmac_keys=[SecretStr("portal-tests-connect-key-0123456789")]),
+        gateway=GatewaySettings(public_url=public_url, link_secret=SecretStr(LINK_SECRET), link_ttl_hours=24,
+                                link_ttl_hours_by_action={}),
     )
 
 
 def link_signer(settings: Settings) -> LinkSigner:
-    g = settings.gateway
-    return LinkSigner(g.link_secret.get_secret_value().encode(), g.public_url, timedelta(hours=g.link_ttl_hours))
+    return LinkSigner.from_settings(settings.gateway)
 
 
 def link(settings: Settings, case: Case, action: str, role: Role = Role.DEFENDER, *,

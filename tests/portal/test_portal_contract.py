@@ -5,12 +5,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from activities import signing_view as signing_view_activity
 from casefac.activity_io import CONTRACT_SIGNERS
 from casefac.case import CaseStage
 from casefac.messages import ApproveContract, Update
 from casefac.parties import Role
 from casefac.settings import Settings
-from gateway.portal.pages import sign as sign_page
 from starters.demo_parties import Form, read_page
 from tests.portal.stack import link
 from tests.workflow.harness import STAFF, Harness
@@ -72,11 +72,13 @@ async def test_sign_link_opens_a_fresh_recipient_view_in_routing_order(
         portal: httpx.AsyncClient, harness: Harness, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     views: list[tuple[str, str, str, str, str]] = []
 
-    def fake_view(gw: object, target: sign_page.Target, return_url: str) -> str:
-        views.append((target.envelope_id, target.recipient_id, target.client_user_id, target.name, return_url))
+    def fake_view(settings: object, envelope_id: str, recipient_id: str, client_user_id: str, name: str,
+                  email: str, return_url: str) -> str:
+        views.append((envelope_id, recipient_id, client_user_id, name, return_url))
         return f"https://docusign.test/signing/{len(views)}"
 
-    monkeypatch.setattr(sign_page, "create_view", fake_view)
+    # The view is opened by the worker's activity now (review M7), not by the gateway.
+    monkeypatch.setattr(signing_view_activity, "create_signing_url", fake_view)
     case = await harness.open()
     await case.assign("DEF-GT-001")
     await case.accept()
@@ -97,9 +99,11 @@ async def test_sign_link_opens_a_fresh_recipient_view_in_routing_order(
     opened = await portal.post(advocate, data=_form(page.text, "sign").data("sign"))
     assert opened.status_code == 303 and opened.headers["location"] == "https://docusign.test/signing/1"
     assert views[0][:3] == (envelope_id, CONTRACT_SIGNERS[Role.ADVOCATE], case.req.advocate.id)
-    assert views[0][4] == f"http://gateway.test{advocate}/signed?lang=en"
+    # DocuSign keeps the return URL: an opaque id, never the link's token (review M3).
+    return_url = views[0][4]
+    assert return_url.startswith("http://gateway.test/p/r/") and advocate.removeprefix("/p/") not in return_url
 
-    back = await portal.get(f"{advocate}/signed", params={"lang": "en", "event": "signing_complete"})
+    back = await portal.get(return_url.removeprefix("http://gateway.test"), params={"event": "signing_complete"})
     assert back.status_code == 200 and "Thank you for signing!" in read_page(back.text)[1]
     await case.envelope_event(envelope_id, "recipient_completed", CONTRACT_SIGNERS[Role.ADVOCATE])
     await case.until(lambda s: s.envelope is not None and "1" in s.envelope.signed, "advocate signed")

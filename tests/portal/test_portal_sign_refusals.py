@@ -11,6 +11,7 @@ import httpx
 import pytest
 from temporalio.exceptions import ApplicationError
 
+from activities import signing_view as signing_view_activity
 from casefac.activity_io import CONTRACT_SIGNERS
 from casefac.errors import ErrorType
 from casefac.parties import Role
@@ -35,7 +36,7 @@ EXPECTED = {("not_your_turn", "en"): "It is not your turn to sign yet",
 async def test_docusign_refusal_is_said_in_the_party_language(
         portal: httpx.AsyncClient, harness: Harness, settings: Settings, monkeypatch: pytest.MonkeyPatch,
         error_type: str, role: Role, reason: str, lang: str) -> None:
-    def refused_view(gw: object, target: sign_page.Target, return_url: str) -> str:
+    def refused_view(*_args: object) -> str:
         raise ApplicationError("DocuSign signing view · HTTP 400", type=error_type, non_retryable=True)
 
     shown: list[str] = []
@@ -45,7 +46,8 @@ async def test_docusign_refusal_is_said_in_the_party_language(
         shown.append(kind)
         return real_refusal(gw, lang_, kind, **kwargs)
 
-    monkeypatch.setattr(sign_page, "create_view", refused_view)
+    # The worker's activity asks DocuSign now (review M7).
+    monkeypatch.setattr(signing_view_activity, "create_signing_url", refused_view)
     monkeypatch.setattr(sign_page, "refusal", spy)
     case = await harness.open()
     await case.assign("DEF-GT-001")

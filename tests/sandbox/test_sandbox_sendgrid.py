@@ -55,7 +55,9 @@ def test_send_lands_in_outbox_and_fires_signed_events(sandbox: RunningSandbox, c
     outbox = httpx.get(f"{sandbox.base_url}/outbox")
     assert "Your signing link" in outbox.text and "SANDBOX" in outbox.text
     page = httpx.get(f"{sandbox.base_url}/outbox/{message_id}")
-    assert '<a href="https://portal.example.test/s/abc">sign here</a>' in page.text
+    # Review m9: the mail's HTML lives in a sandboxed iframe's srcdoc (escaped once), never in this origin.
+    assert '&lt;a href=&#34;https://portal.example.test/s/abc&#34;&gt;sign here&lt;/a&gt;' in page.text
+    assert '<iframe class="mail-body"' in page.text and 'sandbox="allow-popups' in page.text
 
     delivery = wait_until(lambda: capture.received("/sendgrid"), timeout=10)[0]
     public_key = sandbox.admin("GET", "/_sandbox/sendgrid/public-key")["public_key"]

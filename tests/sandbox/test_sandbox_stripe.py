@@ -160,3 +160,29 @@ def test_bad_key_and_rate_limit(sandbox: RunningSandbox) -> None:
     with pytest.raises(stripe.RateLimitError):
         client.v1.customers.create(params={"email": "r@firm.test"})
     assert client.v1.customers.create(params={"email": "r@firm.test"}).id.startswith("cus_")
+
+
+def test_partial_payment_credit_note_and_uncollectible(
+    client: stripe.StripeClient, sandbox: RunningSandbox, capture: CaptureServer
+) -> None:
+    """Review M6: the emulator's invoice moves as Stripe's does: total stays, amounts due/paid/remaining move."""
+    invoice = client.v1.invoices.finalize_invoice(_invoice(client, "wf-m6").id)
+    sandbox.admin("POST", f"/_sandbox/stripe/invoices/{invoice.id}/partial_payment", {"amount": 23000})
+    sandbox.admin("POST", f"/_sandbox/stripe/invoices/{invoice.id}/credit_note", {"amount": 10000})
+    seen = client.v1.invoices.retrieve(invoice.id)
+    assert (seen.status, seen.total, seen.amount_due, seen.amount_paid, seen.amount_remaining) == (
+        "open", 123000, 113000, 23000, 90000)
+    assert seen.pre_payment_credit_notes_amount == 10000
+    marked = client.v1.invoices.mark_uncollectible(invoice.id)
+    assert marked.status == "uncollectible" and marked.status_transitions.marked_uncollectible_at
+    wait_until(lambda: len(capture.received("/stripe")) >= 3, timeout=10)
+    events = [d.json() for d in capture.received("/stripe")]
+    assert [e["type"] for e in events] == ["invoice.updated", "invoice.updated", "invoice.marked_uncollectible"]
+    assert events[0]["data"]["object"]["amount_paid"] == 23000
+    with pytest.raises(stripe.InvalidRequestError):  # only an open invoice
+        client.v1.invoices.mark_uncollectible(invoice.id)
+    paid = client.v1.invoices.finalize_invoice(_invoice(client, "wf-m6b").id)
+    sandbox.admin("POST", f"/_sandbox/stripe/invoices/{paid.id}/partial_payment", {"amount": 23000})
+    client.v1.invoices.pay(paid.id)
+    done = client.v1.invoices.retrieve(paid.id)
+    assert (done.status, done.amount_paid, done.amount_remaining) == ("paid", 123000, 0)

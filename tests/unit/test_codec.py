@@ -89,8 +89,9 @@ async def test_missing_key_id_and_truncated_data_are_errors() -> None:
         await codec.decode([Payload(metadata={"encoding": ENCODING, KEY_ID_METADATA: b"a"}, data=b"x")])
 
 
-async def test_plain_payloads_pass_through_decode() -> None:
-    codec = EncryptionCodec(KeyRing.generate("a"))
+async def test_plain_payloads_pass_through_decode_only_for_fixtures_that_opt_out() -> None:
+    """Strict by default (tests/codec/test_codec_strict.py); a fixture may opt out on the constructor."""
+    codec = EncryptionCodec(KeyRing.generate("a"), allow_plaintext=True)
     plain = [_payload(), Payload(metadata={"encoding": b"binary/null"})]
     assert await codec.decode(plain) == plain
 

@@ -33,11 +33,17 @@ def _report() -> HourExpenseReport:
     ])
 
 
+#: Staff opted every line's typed text in (``ReviewReport.line_text``); the default is neutral (security M4).
+ALL_TEXT = ("h1", "h2", "h3", "e1", "e2", "e3", "a1", "a2")
+
+
 def _invoice(report: HourExpenseReport, *, rates: list[ExchangeRate], currency: str = "USD",
-             adjustments: list[Adjustment] | None = None, rate: Money = RATE_USD) -> LedesInvoice:
+             adjustments: list[Adjustment] | None = None, rate: Money = RATE_USD,
+             line_text: tuple[str, ...] = ALL_TEXT) -> LedesInvoice:
     priced = price_report(report, rates, adjustments or [], rate, currency, "USD")
     approved = ApprovedReport(number=2, priced=priced, exchange_rates=rates, adjustments=adjustments or [],
-                              approved_by="staff:coord.ana", approved_at=datetime(2026, 5, 10, 15, tzinfo=UTC))
+                              approved_by="staff:coord.ana", approved_at=datetime(2026, 5, 10, 15, tzinfo=UTC),
+                              line_text=list(line_text))
     return LedesInvoice(case_id="JIM-2026-0042", invoice_number="JIM-0007", invoice_date=date(2026, 5, 11),
                         client_id="ADV-WHITFIELD", report=report, approved=approved, hourly_rate=rate,
                         timekeeper_id="DEF-GT-001", timekeeper_name="Ana Lucía Pérez Xol")
@@ -136,3 +142,15 @@ def test_attachment_is_the_rendered_file_in_base64() -> None:
     assert file.filename == "JIM-2026-0042-report-2.ledes.txt" and file.content_type == "text/plain"
     assert base64.b64decode(file.content_base64).decode("ascii") == render(invoice)
     assert ledes.attachment(invoice) == file  # deterministic: safe inside the workflow
+
+
+def test_descriptions_are_neutral_unless_staff_opted_the_line_in() -> None:
+    """Security M4: the Defender's typed text stays out of the file that travels by email, line by line."""
+    discount = Adjustment(description="Courtesy | discount", amount=Money(amount=-1000, currency="USD"))
+    text = render(_invoice(_report(), rates=[GTQ_USD], adjustments=[discount], line_text=("e2",)))
+    rows = _rows(text)
+    assert rows[0]["LINE_ITEM_DESCRIPTION"] == "Fact investigation / development / Communicate (with client)"
+    assert rows[2]["LINE_ITEM_DESCRIPTION"] == "Local travel (spent GTQ 250.50)"
+    assert rows[3]["LINE_ITEM_DESCRIPTION"] == "Saldo telefonico"  # the one line staff opted in
+    assert rows[4]["LINE_ITEM_DESCRIPTION"] == "Adjustment"
+    assert "Coban" not in text and "Llamada" not in text and "Courtesy" not in text

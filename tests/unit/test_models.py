@@ -44,7 +44,7 @@ def test_a_valid_request_and_its_first_draft() -> None:
 ])
 def test_bad_requests_are_refused(change: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
-        CaseRequest.model_validate({**REQUEST, **change})
+        CaseRequest.model_validate({**REQUEST, **change}, extra="forbid")  # as the CLI reads a case file
 
 
 def test_message_shapes() -> None:

@@ -32,6 +32,7 @@ from workers.roles import WorkerRole
 from workflows.advocate import AdvocateWorkflow
 from workflows.case import CaseFacilitationWorkflow
 from workflows.digest import DigestWorkflow
+from workflows.signing_view import SigningViewWorkflow
 
 WF = TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
 ACT = TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY
@@ -140,6 +141,7 @@ def _workflows(worker: Worker) -> set[type]:
 def _expected_activities(settings: Settings) -> dict[str, set[str]]:
     by_queue = {queue: {fn.__name__ for fn in acts} for queue, acts in build_activities(settings).items()}
     by_queue["casefac"].add("request_agreement")  # AgreementActivities: needs the worker's client
+    by_queue["casefac"].add("confirm_agreement")  # W1: a case asks the Advocate's entity (security C2 §4)
     by_queue["casefac"].add("gather")  # DigestActivities: reads the running cases through it
     return by_queue
 
@@ -147,7 +149,8 @@ def _expected_activities(settings: Settings) -> dict[str, set[str]]:
 async def test_workflows_role_builds_one_workflow_worker(temporal: WorkflowEnvironment, tmp_path: Path) -> None:
     workers = build_workers(await _client(temporal), _settings(tmp_path), WorkerRole.WORKFLOWS)
     assert [w.task_queue for w in workers] == ["casefac"]
-    assert _workflows(workers[0]) == {CaseFacilitationWorkflow, AdvocateWorkflow, DigestWorkflow}
+    assert _workflows(workers[0]) == {CaseFacilitationWorkflow, AdvocateWorkflow, DigestWorkflow,
+                                      SigningViewWorkflow}
     assert _activity_names(workers[0]) == set()
 
 
@@ -174,7 +177,8 @@ async def test_all_role_builds_both_sides(temporal: WorkflowEnvironment, tmp_pat
     assert sorted(by_queue) == sorted(ALL_QUEUES) and len(workers) == len(ALL_QUEUES)
     expected = _expected_activities(settings)
     for queue, worker in by_queue.items():
-        wanted = {CaseFacilitationWorkflow, AdvocateWorkflow, DigestWorkflow} if queue == "casefac" else set()
+        wanted = ({CaseFacilitationWorkflow, AdvocateWorkflow, DigestWorkflow, SigningViewWorkflow}
+                  if queue == "casefac" else set())
         assert _workflows(worker) == wanted
         assert _activity_names(worker) == expected[queue], queue
     # The default role is ALL: the same workers as before roles existed.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,9 @@ from temporalio.exceptions import ApplicationError
 from casefac.activity_io import (
     ActivityName,
     EnvelopeRef,
+    EnvelopeTruth,
+    GetEnvelopeStatus,
+    GetInvoice,
     InvoiceRef,
     IssueInvoice,
     LoadRoster,
@@ -34,6 +37,7 @@ from casefac.activity_io import (
     VoidEnvelope,
     VoidInvoice,
 )
+from casefac.money import Money
 from casefac.record import CaseRecord, RecordWritten
 from casefac.roster import parse_roster
 from casefac.settings import PACKAGE_DIR
@@ -47,6 +51,17 @@ class FakeProviders:
     refuse: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # name -> error types
     #: While True, record writes fail as an unreachable database does (retryable), and are not kept.
     records_down: bool = False
+    #: W2: what Stripe says an invoice's status is (``billing.get_invoice``, ``billing.void_invoice``). Unset: a
+    #: "paid signal" check finds it paid (the webhook told the truth), any other look-up finds it as issued.
+    invoice_status: dict[str, str] = field(default_factory=dict)
+    #: W1: what DocuSign says about an envelope (``esign.get_envelope_status``). Unset: DocuSign agrees with the
+    #: question (a "confirm completed" finds it completed; a reconciliation finds nothing new).
+    envelope_truth: dict[str, EnvelopeTruth] = field(default_factory=dict)
+    #: W1: the status the envelope activities report, as when their search finds this step's envelope already
+    #: further on (a retry after a lost answer, a restarted entity): "completed", "voided"... None: "sent".
+    found_status: str | None = None
+    #: W1: seconds ``send_contract`` takes (a slow DocuSign), for tests that act while the envelope is made.
+    send_contract_delay: float = 0.0
 
     def reset(self) -> None:
         self.calls.clear()
@@ -72,16 +87,31 @@ class FakeProviders:
     @activity.defn(name=ActivityName.SEND_AGREEMENT_ENVELOPE)
     async def send_agreement(self, inp: SendAgreementEnvelope) -> EnvelopeRef:
         self._enter(ActivityName.SEND_AGREEMENT_ENVELOPE, inp)
-        return EnvelopeRef(envelope_id=f"agr-{inp.advocate.id}-{inp.attempt}", status="sent")
+        return EnvelopeRef(envelope_id=f"agr-{inp.advocate.id}-{inp.attempt}", status=self.found_status or "sent")
 
     @activity.defn(name=ActivityName.SEND_CONTRACT_ENVELOPE)
     async def send_contract(self, inp: SendContractEnvelope) -> EnvelopeRef:
         self._enter(ActivityName.SEND_CONTRACT_ENVELOPE, inp)
-        return EnvelopeRef(envelope_id=f"env-{inp.case_id}-{inp.attempt}", status="sent")
+        if self.send_contract_delay:  # W1: a slow DocuSign (real seconds; the test acts meanwhile)
+            import asyncio
+
+            await asyncio.sleep(self.send_contract_delay)
+        return EnvelopeRef(envelope_id=f"env-{inp.case_id}-{inp.attempt}", status=self.found_status or "sent")
 
     @activity.defn(name=ActivityName.VOID_ENVELOPE)
     async def void_envelope(self, inp: VoidEnvelope) -> None:
         self._enter(ActivityName.VOID_ENVELOPE, inp)
+
+    @activity.defn(name=ActivityName.GET_ENVELOPE_STATUS)
+    async def get_envelope_status(self, inp: GetEnvelopeStatus) -> EnvelopeTruth:
+        """W1: DocuSign's truth, from ``envelope_truth`` (see there for the default)."""
+        self._enter(ActivityName.GET_ENVELOPE_STATUS, inp)
+        truth = self.envelope_truth.get(inp.envelope_id)
+        if truth is not None:
+            return truth
+        if inp.reason == "confirm completed":
+            return EnvelopeTruth(envelope_id=inp.envelope_id, status="completed", signed=["1", "2", "3"])
+        return EnvelopeTruth(envelope_id=inp.envelope_id, status="sent")
 
     @activity.defn(name=ActivityName.STORE_SIGNED_DOCUMENTS)
     async def store_documents(self, inp: StoreSignedDocuments) -> StoredDocuments:
@@ -104,16 +134,41 @@ class FakeProviders:
     async def issue_invoice(self, inp: IssueInvoice) -> InvoiceRef:
         self._enter(ActivityName.ISSUE_INVOICE, inp)
         n = len(self.calls[ActivityName.ISSUE_INVOICE])
-        return InvoiceRef(invoice_id=f"in_{inp.case_id}_{inp.report_number}", number=f"JIM-{n:04d}", status="open",
+        return InvoiceRef(invoice_id=self.invoice_id(inp), number=f"JIM-{n:04d}", status="open",
                           amount_due=inp.total, hosted_invoice_url=f"http://pay.local/in_{n}",
-                          due_date=date(2026, 1, 1) + timedelta(days=inp.days_until_due))
+                          due_date=datetime.now(UTC).date() + timedelta(days=inp.days_until_due), total=inp.total,
+                          amount_paid=Money.zero(inp.total.currency), amount_remaining=inp.total)
+
+    @staticmethod
+    def invoice_id(inp: IssueInvoice) -> str:
+        return f"in_{inp.case_id}_{inp.report_number}" + (f"_i{inp.reissue}" if inp.reissue else "")
 
     @activity.defn(name=ActivityName.VOID_INVOICE)
     async def void_invoice(self, inp: VoidInvoice) -> InvoiceRef:
         self._enter(ActivityName.VOID_INVOICE, inp)
-        issued = next(i for i in self.calls[ActivityName.ISSUE_INVOICE]
-                      if f"in_{i.case_id}_{i.report_number}" == inp.invoice_id)
-        return InvoiceRef(invoice_id=inp.invoice_id, status="void", amount_due=issued.total)
+        issued = next(i for i in self.calls[ActivityName.ISSUE_INVOICE] if self.invoice_id(i) == inp.invoice_id)
+        if self.invoice_status.get(inp.invoice_id) == "paid":
+            if not inp.paid_ok:
+                raise ApplicationError("already paid", type="InvoiceAlreadyPaid", non_retryable=True)
+            return InvoiceRef(invoice_id=inp.invoice_id, status="paid", amount_due=Money.zero(issued.total.currency),
+                              total=issued.total, amount_paid=issued.total,
+                              amount_remaining=Money.zero(issued.total.currency))
+        status = "uncollectible" if inp.mark == "uncollectible" else "void"
+        self.invoice_status[inp.invoice_id] = status
+        return InvoiceRef(invoice_id=inp.invoice_id, status=status, amount_due=issued.total,  # type: ignore[arg-type]
+                          total=issued.total)
+
+    @activity.defn(name=ActivityName.GET_INVOICE)
+    async def get_invoice(self, inp: GetInvoice) -> InvoiceRef:
+        """W2: Stripe's view of an issued invoice (see ``invoice_status``)."""
+        self._enter(ActivityName.GET_INVOICE, inp)
+        issued = next(i for i in self.calls[ActivityName.ISSUE_INVOICE] if self.invoice_id(i) == inp.invoice_id)
+        status = self.invoice_status.get(inp.invoice_id) or ("paid" if inp.reason == "paid signal" else "open")
+        paid = issued.total if status == "paid" else Money.zero(issued.total.currency)
+        return InvoiceRef(invoice_id=inp.invoice_id, status=status, total=issued.total,  # type: ignore[arg-type]
+                          amount_due=issued.total, amount_paid=paid,
+                          amount_remaining=Money(amount=issued.total.amount - paid.amount,
+                                                 currency=issued.total.currency))
 
     @activity.defn(name=ActivityName.PAY_DEFENDER)
     async def pay_defender(self, inp: PayDefender) -> TransferRef:
@@ -137,8 +192,9 @@ class FakeProviders:
 
         return {
             TaskQueue.MAIN: [self.load_roster],
-            TaskQueue.ESIGN: [self.send_agreement, self.send_contract, self.void_envelope, self.store_documents],
+            TaskQueue.ESIGN: [self.send_agreement, self.send_contract, self.void_envelope, self.store_documents,
+                              self.get_envelope_status],
             TaskQueue.MAIL: [self.send_mail, self.send_mails],
-            TaskQueue.BILLING: [self.issue_invoice, self.void_invoice, self.pay_defender],
+            TaskQueue.BILLING: [self.issue_invoice, self.void_invoice, self.pay_defender, self.get_invoice],
             TaskQueue.RECORDS: [self.write_record],
         }

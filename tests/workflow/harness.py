@@ -180,8 +180,9 @@ class Case:
         await self.update(Update.REPORT_OUTCOME, ReportOutcome(actor=self.advocate,
                                                                outcome=Outcome(result=OutcomeResult.GRANTED)))
 
-    async def cancel(self, reason: str = "The client withdrew") -> None:
-        await self.update(Update.CANCEL_CASE, CancelCase(actor=STAFF, reason=reason))
+    async def cancel(self, reason: str = "The client withdrew", invoices: str | None = None) -> None:
+        await self.update(Update.CANCEL_CASE, CancelCase(actor=STAFF, reason=reason,
+                                                         invoices=invoices))  # type: ignore[arg-type]
 
     async def to_assignment(self, defender_id: str = "DEF-GT-001") -> None:
         await self.assign(defender_id)

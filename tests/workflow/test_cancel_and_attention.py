@@ -50,7 +50,7 @@ async def test_cancel_from_each_stage(harness: Harness, reach) -> None:  # type:
     case = await harness.open()
     await reach(case)
     had_envelope = (await case.status()).envelope
-    await case.cancel("The client withdrew")
+    await case.cancel("The client withdrew", invoices="void")  # approved work's invoices: voided, said so (M5)
     result = await case.handle.result()
     assert result.stage == CaseStage.CANCELLED
     voided_envelopes = harness.fakes.calls[ActivityName.VOID_ENVELOPE]

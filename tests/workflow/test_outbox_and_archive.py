@@ -45,8 +45,10 @@ async def test_the_notices_of_one_workflow_task_share_one_mail_activity(harness:
     assert len(mail_activities) < len(mine)  # fewer activities than messages: notices were coalesced
     patches = [json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
                for e in events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
-    assert sorted(patches) == ["case-record", "mail-outbox", "money-view", "payout-beside-invoice",
-                               "store-documents-beside"]
+    # each marker once (the patches of later releases join the list; none may be written twice)
+    assert len(patches) == len(set(patches))
+    assert {"case-record", "mail-outbox", "money-view", "payout-beside-invoice",
+            "store-documents-beside"} <= set(patches)
 
 
 async def test_assignment_starts_while_the_signed_contract_is_archived_and_a_failed_archive_is_flagged(

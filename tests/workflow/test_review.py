@@ -43,7 +43,9 @@ async def test_defender_declines_then_staff_assign_another(harness: Harness) -> 
 async def test_no_answer_within_the_window_returns_to_review(harness: Harness) -> None:
     case = await harness.open()
     await case.assign("DEF-GT-001")
-    await harness.env.sleep(harness.policy.defender_answer_window + timedelta(minutes=1))
+    offered = await case.status()
+    assert offered.offer_deadline is not None  # the Defender's local end of day, business days (M8)
+    await harness.env.sleep(offered.offer_deadline - offered.offers[-1].offered_at + timedelta(minutes=1))
     s = await case.until(lambda s: s.defender_id is None, "offer lapsed")
     assert s.stage == CaseStage.REVIEW
     assert any("did not answer" in e.event for e in s.timeline)

@@ -28,7 +28,8 @@ async def test_report_and_review_reminders(harness: Harness) -> None:
     case = await harness.open()
     await case.to_assignment()
     p = harness.policy
-    await harness.env.sleep(p.report_reminder_every + timedelta(minutes=1))
+    # + 3 days: the reminder waits for the Defender's working hours (Mon–Fri 09:00–18:00 Guatemala, review M8)
+    await harness.env.sleep(p.report_reminder_every + timedelta(days=3))
     [nudge] = await mails_eventually(harness, "report_reminder", case_id=case.case_id)
     assert nudge.to.role.value == "defender" and nudge.to.language == "es"
     number = await case.submit(case.report())

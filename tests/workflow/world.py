@@ -33,6 +33,7 @@ from workers.runner import workflow_runner
 from workflows.advocate import AdvocateWorkflow
 from workflows.case import CaseFacilitationWorkflow
 from workflows.digest import DigestWorkflow
+from workflows.guard import CasefacGuard
 
 _numbers = itertools.count(1)
 
@@ -66,7 +67,8 @@ async def time_skipping_harness(numbers: itertools.count[int] | None = None, *,
         queues = fakes.by_queue()
         harness: list[Harness] = []  # the digest reads the harness's cases (this server cannot list workflows)
         digest = DigestActivities(lambda: _statuses_of(harness[0]))
-        queues[TaskQueue.MAIN] += [AgreementActivities(CasePolicy()).request_agreement, digest.gather]
+        agreement = AgreementActivities(CasePolicy())
+        queues[TaskQueue.MAIN] += [agreement.request_agreement, agreement.confirm_agreement, digest.gather]
         for queue, acts in queues.items():
             if queue == TaskQueue.MAIN and not workflows_worker:
                 continue
@@ -74,7 +76,7 @@ async def time_skipping_harness(numbers: itertools.count[int] | None = None, *,
                 env.client, task_queue=queue, activities=acts, activity_executor=ThreadPoolExecutor(4),
                 workflows=[CaseFacilitationWorkflow, AdvocateWorkflow, DigestWorkflow]
                 if queue == TaskQueue.MAIN else [],
-                workflow_runner=workflow_runner(strict=True)))
+                workflow_runner=workflow_runner(strict=True), interceptors=[CasefacGuard()]))
         harness.append(Harness(env=env, client=env.client, fakes=fakes, policy=CasePolicy(),
                                run=uuid.uuid4().hex[:6].upper(), numbers=numbers or _numbers))
         yield harness[0]
@@ -84,6 +86,8 @@ def main_queue_worker(h: Harness, case_workflow: type = CaseFacilitationWorkflow
     """The workflows and ``TaskQueue.MAIN`` activities, with ``case_workflow`` as the case workflow's code."""
     fakes = h.fakes.by_queue()[TaskQueue.MAIN]
     return Worker(h.client, task_queue=TaskQueue.MAIN, workflows=[case_workflow, AdvocateWorkflow],
-                  activities=[*fakes, AgreementActivities(CasePolicy()).request_agreement],
+                  activities=[*fakes, AgreementActivities(CasePolicy()).request_agreement,
+                              AgreementActivities(CasePolicy()).confirm_agreement],
                   activity_executor=ThreadPoolExecutor(4), workflow_runner=workflow_runner(strict=True),
+                  interceptors=[CasefacGuard()],
                   max_cached_workflows=0 if case_workflow is not CaseFacilitationWorkflow else 1000)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
+from casefac.documents import document_store
 from casefac.messages import Receipt, SubmitReport, Update
-from gateway.portal import utbms_text
+from casefac.report import MAX_RECEIPTS_PER_LINE
+from gateway.portal import receipts, utbms_text
 from gateway.portal.access import Visit
 from gateway.portal.catalog import translate
 from gateway.portal.forms import text
@@ -19,10 +21,12 @@ from gateway.portal.updates import send_update
 TEMPLATE = "report.html"
 
 
-def _context(visit: Visit, form: ReportForm) -> dict[str, Any]:
+def _context(visit: Visit, form: ReportForm, refused: list[str] | None = None) -> dict[str, Any]:
     hours, money = form.totals()
     changes = [r for r in visit.status.reports if r.status == "changes_requested"]
     return {"form": form, "total_hours": hours, "totals": money, "currencies": EXPENSE_CURRENCIES,
+            "caps": _caps(visit), "prefilled": visit.status.report_to_correct is not None,
+            "refused_receipts": refused or [], "kept_names": _kept_names(form, visit.status.case_id),
             "tasks": utbms_text.options(utbms_text.TASKS, visit.lang),
             "activities": utbms_text.options(utbms_text.ACTIVITIES, visit.lang),
             "expense_codes": utbms_text.options(utbms_text.EXPENSES, visit.lang),
@@ -71,15 +75,78 @@ def _fields(form: ReportForm) -> list[str]:
     return names
 
 
+def _caps(visit: Visit) -> list[str]:
+    """What is left of the contract's caps and the case's budget, as lines for the Defender (W2's ``caps``)."""
+    caps = getattr(visit.status, "caps", None)
+    if caps is None:
+        return []
+    lines = []
+    if caps.budget_remaining is not None:
+        lines.append(translate(visit.lang, "report.budget_remaining", amount=caps.budget_remaining.format()))
+    if caps.hours_cap is not None:
+        lines.append(translate(visit.lang, "report.hours_left", used=str(caps.hours_used or 0),
+                               cap=str(caps.hours_cap)))
+    if caps.expense_cap is not None and caps.expense_used is not None:
+        lines.append(translate(visit.lang, "report.expenses_left", used=caps.expense_used.format(),
+                               cap=caps.expense_cap.format()))
+    return lines
+
+
+def _kept_names(form: ReportForm, case_id: str) -> dict[int, list[tuple[str, str]]]:
+    """Per expense line, the receipts already attached: (hidden value, file name)."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    for i, row in enumerate(form.expenses):
+        out[i] = [(raw, ref.name) for raw in row.receipts if (ref := receipts.decode(raw, case_id)) is not None]
+    return out
+
+
+async def read_uploads(form: FormData) -> dict[int, list[tuple[str, bytes]]]:
+    """The files posted per expense line (``expenses[N].receipt``): the router read the body within its limits."""
+    files: dict[int, list[tuple[str, bytes]]] = {}
+    for name, value in form.multi_items():
+        if not isinstance(value, UploadFile) or not name.startswith("expenses[") or not name.endswith("].receipt"):
+            continue
+        index = name[len("expenses["):-len("].receipt")]
+        if index.isdigit():
+            files.setdefault(int(index), []).append((value.filename or "receipt", await value.read()))
+    return files
+
+
+async def _attach(visit: Visit, entered: ReportForm, form: FormData) -> list[str]:
+    """Store this post's files (encrypted, ``casefac.documents``) and add their references to their lines."""
+    uploads = await read_uploads(form)
+    if not uploads:
+        return []
+    store = document_store(visit.gw.settings)
+    refused: list[str] = []
+    for index, files in sorted(uploads.items()):
+        if index >= len(entered.expenses):
+            continue
+        row = entered.expenses[index]
+        already = sum(len(e.receipts) for e in entered.expenses)
+        refs, said_no = receipts.take_uploads(store, visit.status.case_id, files, already)
+        room = MAX_RECEIPTS_PER_LINE - len(row.receipts)
+        row.receipts.extend(receipts.encode(r) for r in refs[:max(room, 0)])
+        refused += [translate(visit.lang, r.key, name=r.name) for r in said_no]
+        refused += [translate(visit.lang, "error.receipt_count", name=r.name) for r in refs[max(room, 0):]]
+    return refused
+
+
 async def show(visit: Visit) -> Response:
-    return render(visit, TEMPLATE, **_context(visit, ReportForm.fresh(visit.status.country)))
+    correcting = visit.status.report_to_correct
+    form = (ReportForm.from_report(correcting, visit.status.country, visit.status.case_id) if correcting is not None
+            else ReportForm.fresh(visit.status.country, visit.status.case_id))
+    return render(visit, TEMPLATE, **_context(visit, form))
 
 
 async def post(visit: Visit, form: FormData) -> Response:
-    entered = ReportForm.from_form(form, visit.status.country)
+    entered = ReportForm.from_form(form, visit.status.country, visit.status.case_id)
+    refused = await _attach(visit, entered, form)
     op = text(form, "op", 40)
     if entered.apply(op):
-        return render(visit, TEMPLATE, focus=_added(op, entered), **_context(visit, entered))
+        return render(visit, TEMPLATE, focus=_added(op, entered), **_context(visit, entered, refused))
+    if refused:  # the Defender sees which file was refused, and why, before anything is sent
+        return render(visit, TEMPLATE, **_context(visit, entered, refused))
     report, errors = entered.build(visit.lang)
     if report is None:
         return invalid(visit, TEMPLATE, errors, **_context(visit, entered))
