@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.heartbeat import in_thread
 from activities.mail_ledger import MailLedger
-from casefac.activity_io import ActivityName, MailBatch, MailReceipt, MailTo, SendMail
+from casefac.activity_io import MAIL_ADDRESSES_QUERY, ActivityName, MailBatch, MailReceipt, MailTo, SendMail
 from casefac.errors import ErrorType, for_status, rate_limit_delay, rejected, unavailable
 from casefac.ids import advocate_workflow_id, case_workflow_id
 from casefac.links import LinkSigner
@@ -43,6 +44,18 @@ TRACKING_OFF: dict[str, Any] = {"click_tracking": {"enable": False, "enable_text
                                 "subscription_tracking": {"enable": False}}
 
 
+#: Where the authority mails a party's links: (asking workflow id, role, party id) -> its addresses.
+AddressLookup = Callable[[str, Role, str], Awaitable[list[str]]]
+
+
+async def workflow_addresses(workflow_id: str, role: Role, party_id: str) -> list[str]:
+    """The asking workflow's own word (the ``mail_addresses`` query, with the activity's Temporal client): the
+    case for its Advocate and Defender, the Advocate entity for its Advocate."""
+    handle = activity.client().get_workflow_handle(workflow_id)
+    found: list[str] = await handle.query(MAIL_ADDRESSES_QUERY, args=[role.value, party_id], result_type=list[str])
+    return found
+
+
 @dataclass(frozen=True)
 class Recipient:
     email: str
@@ -53,26 +66,69 @@ class Recipient:
 class MailActivities:
     """The mail activity on ``TaskQueue.MAIL`` (rate-limit that queue to the SendGrid plan)."""
 
-    def __init__(self, settings: SendGridSettings, links: LinkSigner, ledger_path: Path) -> None:
+    def __init__(self, settings: SendGridSettings, links: LinkSigner, ledger_path: Path,
+                 addresses: AddressLookup = workflow_addresses) -> None:
         self._settings = settings
         self._links = links
         self._ledger = MailLedger(ledger_path)
+        self._addresses = addresses
 
     @activity.defn(name=ActivityName.SEND_MAIL)
     async def send_mail(self, request: SendMail) -> MailReceipt:
+        await self.check_address(request, _workflow_id())
         return await in_thread(self._send, request)
 
     @activity.defn(name=ActivityName.SEND_MAILS)
     async def send_mails(self, batch: MailBatch) -> list[MailReceipt]:
         """Every message of one notification. Each is idempotent on its own key, so a retry sends only what
         is missing; one refused message does not stop the others, and the first refusal is raised last."""
-        return await in_thread(self._send_all, batch)
+        refused: dict[int, ApplicationError] = {}
+        for n, request in enumerate(batch.messages):
+            try:
+                await self.check_address(request, _workflow_id())
+            except ApplicationError as err:
+                if not err.non_retryable:
+                    raise
+                refused[n] = err
+        return await in_thread(self._send_all, batch, refused)
 
-    def _send_all(self, batch: MailBatch) -> list[MailReceipt]:
+    async def check_address(self, request: SendMail, workflow_id: str | None) -> None:
+        """Refuse a mail whose links would go to an address the authority does not hold for their party (S2).
+
+        ``check_links`` ties every link to the mail's role and party id; this ties the address to them: staff
+        and finance links go to the addresses of the settings only, a party's to the address the asking
+        workflow (case or Advocate entity) holds for that party now, never to what the input says.
+        """
+        if not request.actions or workflow_id is None:
+            return  # no link, nothing to steal; outside an activity (previews) nobody is asking
+        check_links(request, workflow_id)
+        to = request.to
+        if to.role in (Role.STAFF, Role.FINANCE):
+            own = self._settings.staff_email if to.role is Role.STAFF else self._settings.finance_email
+            if to.email is not None and _norm(str(to.email)) != _norm(own):
+                raise rejected(ErrorType.MAIL_LINK_REFUSED, f"{to.role.value} links go to {to.role.value}'s own "
+                                                            "address only")
+            return
+        if to.email is None:
+            return  # ``recipient`` refuses it: no address
+        try:
+            known = await self._addresses(workflow_id, to.role, to.party_id)
+        except Exception as exc:  # the authority could not answer: retry (no worker polling, a blip)
+            raise unavailable(ErrorType.MAIL_ADDRESS_UNVERIFIED,
+                              f"the address of {to.role.value} {to.party_id} could not be checked with "
+                              f"{workflow_id}: {type(exc).__name__}") from None
+        if _norm(str(to.email)) not in {_norm(a) for a in known}:
+            raise rejected(ErrorType.MAIL_LINK_REFUSED,
+                           f"links for {to.role.value} {to.party_id} refused: the address is not the one "
+                           f"{workflow_id} holds for them")
+
+    def _send_all(self, batch: MailBatch, refused: dict[int, ApplicationError] | None = None) -> list[MailReceipt]:
         receipts: list[MailReceipt] = []
         failure: ApplicationError | None = None
-        for request in batch.messages:
+        for n, request in enumerate(batch.messages):
             try:
+                if refused and n in refused:
+                    raise refused[n]
                 receipts.append(self._send(request))
             except ApplicationError as err:
                 if not err.non_retryable:
@@ -166,6 +222,10 @@ class MailActivities:
             # Accepted without an id: nothing to record, and retrying would duplicate the mail.
             return f"unknown:{request.idempotency_key}"
         return str(message_id)
+
+
+def _norm(address: str) -> str:
+    return address.strip().lower()
 
 
 def _workflow_id() -> str | None:

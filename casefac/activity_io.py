@@ -186,6 +186,11 @@ class MailKind(StrEnum):
     FINANCE_DIGEST = "finance_digest"
 
 
+#: The query a case or Advocate entity answers with the addresses it mails a party's links to (role, party id):
+#: the mail activity asks it before minting a link, so a forged input cannot name another address (S2).
+MAIL_ADDRESSES_QUERY = "mail_addresses"
+
+
 class MailTo(BaseModel):
     """A recipient. Staff and finance are resolved to JiM's addresses from settings by the activity."""
 

@@ -107,16 +107,65 @@ def binding_matches(bound: str, expected: str) -> bool:
             and _SCHEDULED_SUFFIX.fullmatch(expected[len(bound):]) is not None)
 
 
+#: Every ``workflow.patched`` id of this codebase (the ``*_PATCH`` constants of ``workflows/``; a test keeps the
+#: two equal). Only a marker naming one of these passes the codec as plaintext.
+KNOWN_PATCH_IDS: frozenset[str] = frozenset({
+    "agreement-confirm",
+    "agreement-live-waiters",
+    "agreement-withdraw",
+    "attention-list",
+    "beside-failure-flagged",
+    "can-any-stage",
+    "cancel-settles-money",
+    "caps-enforced",
+    "case-record",
+    "contract-clock",
+    "contract-frozen-signing",
+    "envelope-confirm",
+    "four-eyes-cumulative",
+    "invoice-truth",
+    "local-deadlines",
+    "local-reminders",
+    "mail-chunks",
+    "mail-outbox",
+    "money-retry-key",
+    "money-view",
+    "neutral-invoice-text",
+    "no-notice-after-cancel",
+    "no-op-task-save",
+    "offer-mail-pause",
+    "payout-after-void-loss",
+    "payout-beside-invoice",
+    "payout-four-eyes",
+    "refund-credit-recorded",
+    "reminder-cap",
+    "retry-resends-mails",
+    "staff-directory",
+    "store-documents-beside",
+    "uncollectible-decides",
+    "update-wins-over-timer",
+})
+
+
 def is_patch_marker(payload: Payload) -> bool:
-    """``workflow.patched`` marker details, the one payload the SDK writes past the codec."""
+    """``workflow.patched`` marker details, the one payload the SDK writes past the codec.
+
+    Exactly what the SDK's core writes (in the ``patch-data`` details of a ``core_patch`` marker event):
+    ``json/plain`` as its only metadata and the compact ``{"id":…,"deprecated":…}`` of a known patch id. The
+    codec's callers (the UI's ``/decode``) pass payloads without their event, so the id bound is what keeps a
+    plaintext "input" shaped like a marker from passing: it can then only be one of these fixed strings.
+    """
     if payload.metadata.get("encoding") != b"json/plain" or set(payload.metadata) != {"encoding"}:
         return False
     try:
         data = json.loads(payload.data)
     except ValueError:
         return False
-    return (isinstance(data, dict) and set(data) == {"id", "deprecated"} and isinstance(data["id"], str)
-            and isinstance(data["deprecated"], bool))
+    if not (isinstance(data, dict) and set(data) == {"id", "deprecated"} and isinstance(data["id"], str)
+            and isinstance(data["deprecated"], bool)):
+        return False
+    written = json.dumps({"id": data["id"], "deprecated": data["deprecated"]}, separators=(",", ":"))
+    return data["id"] in KNOWN_PATCH_IDS and payload.data == written.encode()
 
 
 class EncryptionCodec(PayloadCodec, WithSerializationContext):
@@ -250,6 +299,7 @@ def converter_from_settings(settings: Settings, *, create: bool = False) -> Data
 __all__ = [
     "ENCODING",
     "KEY_ID_METADATA",
+    "KNOWN_PATCH_IDS",
     "SCHEDULED_PREFIXES",
     "WORKFLOW_ID_METADATA",
     "EncryptionCodec",

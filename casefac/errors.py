@@ -45,6 +45,8 @@ class ErrorType:
     MAIL_RECIPIENT_MISSING = "MailRecipientMissing"
     #: A mail asked for a portal link its recipient may not hold (another party's, another case's): refused.
     MAIL_LINK_REFUSED = "MailLinkRefused"
+    #: The asking workflow could not confirm a link's address (no worker answering its query): retried.
+    MAIL_ADDRESS_UNVERIFIED = "MailAddressUnverified"
     #: The case record holds another case under this id: a reused id never overwrites the case of record.
     RECORD_ID_TAKEN = "RecordIdTaken"
     #: The records database is unreachable or behind the code's schema: retried until it is back.

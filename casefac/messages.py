@@ -186,13 +186,19 @@ class ResolveInvoice(_Message):
 
     ``write_off``: stop collecting it (recorded as uncollectible at Stripe); ``reissue``: void it and issue the
     report's invoice again under new idempotency keys; ``refund`` / ``credit``: a payment that raced a cancel is
-    to be refunded or credited (finance does it in Stripe; the case records the decision); ``keep``: the money
-    stays as it is (e.g. the work was done).
+    to be refunded or credited; ``keep``: the money stays as it is (e.g. the work was done).
+
+    A refund or credit moves money, so it is two steps (review P1): finance makes it in the Stripe Dashboard and
+    records its Stripe id as ``reference`` (``re_…`` for a refund, ``cn_…`` for a credit note); until then the
+    decision is pending, finance is reminded and the case does not settle. A decision given with its reference
+    is both steps at once.
     """
 
     report_number: Annotated[int, Field(ge=1)]
     decision: Literal["write_off", "reissue", "refund", "credit", "keep"]
     note: Annotated[str, Field(max_length=500)] = ""
+    #: The Stripe refund (``re_…``) or credit note (``cn_…``) that carried out a refund or credit decision.
+    reference: Annotated[str, Field(max_length=255)] = ""
 
 
 class ResendAgreement(_Message):

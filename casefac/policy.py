@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from casefac.money import Currency
 from casefac.rates import RateBand
 
 Interval = Annotated[timedelta, Field(gt=timedelta(0))]
@@ -64,8 +65,11 @@ class CasePolicy(BaseModel):
     rate_bands: dict[str, RateBand] = {}
     #: How far X->CAD may differ from X->USD x USD->CAD (a fraction: 0.03 is 3 %).
     rate_cross_tolerance: Annotated[Decimal, Field(ge=0, le=Decimal("0.5"))] = Decimal("0.03")
-    #: Four eyes: a payout above this many minor units of its currency (USD 1,000.00) waits for a second staff member.
+    #: Four eyes: a payout above this many minor units of ``payout_second_approval_currency`` (USD 1,000.00) waits
+    #: for a second staff member. A payout in another currency is converted with its approval's rate (no rate: two
+    #: approvers), and what the same staff member alone released earlier on the case counts with it (review P4).
     payout_second_approval_over: Annotated[int, Field(ge=0)] = 100_000
+    payout_second_approval_currency: Currency = "USD"
     payout_approval_reminder_every: Interval = timedelta(days=1)
     #: Dunning reminders per invoice before it goes to staff for a decision (write off or re-issue).
     dunning_reminders_max: Annotated[int, Field(ge=1, le=100)] = 8

@@ -120,8 +120,18 @@ class HourExpenseReport(BaseModel):
         return [r for e in self.expenses for r in e.receipts]
 
     def attachment_names(self) -> list[str]:
-        """The receipts' file names, in line order: what the invoice/LEDES email lists as attachments (W2)."""
+        """The receipts' file names as the Defender uploaded them, in line order (staff's ``casefac receipts``)."""
         return [r.name for r in self.receipts()]
+
+    def neutral_receipt_names(self) -> list[str]:
+        """The names the invoice email lists: expense line and position, never the uploaded file name.
+
+        A phone's file name can carry what the Defender typed ("bus to Cobán with the witness.pdf"), and the
+        email goes through SendGrid, so the Advocate reads ``E2-receipt-1.pdf`` and staff hold the originals.
+        """
+        ext = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+        return [f"E{line}-receipt-{n}.{ext[r.content_type]}"
+                for line, e in enumerate(self.expenses, start=1) for n, r in enumerate(e.receipts, start=1)]
 
     def expense_currencies(self) -> set[str]:
         return {e.amount.currency for e in self.expenses}

@@ -178,6 +178,12 @@ class Settings(BaseSettings):
     #: S3 (M7): False for the public gateway's view, which needs no provider API keys.
     needs_provider_keys: ClassVar[bool] = True
 
+    @property
+    def staff_signatures_required(self) -> bool:
+        """S1: the deployment requires signed staff updates (always in live mode): the worker's guard then
+        refuses unsigned ones on every case and entity, whatever an older run's policy says."""
+        return self.mode == "live" or bool(self.policy.require_staff_signatures)
+
     @model_validator(mode="after")
     def _staff_signatures_in_policy(self) -> Settings:
         """S2: new cases require signed staff updates in live mode (no opt-out) or when the setting says so."""

@@ -161,6 +161,12 @@ class InvoiceState(BaseModel):
     resolution: str = ""
     #: A decision staff must take about this invoice (why), shown in status and the finance view.
     needs_decision: str = ""
+    #: Review P1: a refund or credit decided but not yet made in Stripe (finance records its id); not settled.
+    resolution_pending: bool = False
+    resolution_pending_since: datetime | None = None
+    resolution_reminders: int = 0
+    #: The Stripe refund (``re_…``) or credit note (``cn_…``) finance recorded for a refund or credit decision.
+    resolution_reference: str = ""
     #: A staff re-issue of this report's invoice: the idempotency-key suffix generation used for it.
     reissue: int = 0
 

@@ -139,6 +139,13 @@ def _case_items(s: CaseStatus, now: datetime) -> Iterable[Item]:
             yield Item(kind="attention", case_id=cid, since=inv.history[-1].at if inv.history else inv.issued_at,
                        what=f"invoice {ref}: {inv.needs_decision}", detail=ref, amount=inv.billed.format(),
                        command=f"casefac resolve-invoice {cid} {inv.report_number} --decision …")
+        if inv.resolution_pending:  # review P1: a refund or credit decided, not yet made in Stripe and recorded
+            shape = "re_…" if inv.resolution == "refund" else "cn_…"
+            yield Item(kind="attention", case_id=cid, since=inv.resolution_pending_since or inv.issued_at,
+                       what=f"invoice {ref}: {inv.resolution} to be made in the Stripe Dashboard and recorded",
+                       detail=ref, amount=inv.billed.format(),
+                       command=f"casefac resolve-invoice {cid} {inv.report_number} --decision {inv.resolution} "
+                               f"--reference {shape}")
         if inv.status == "payment_failed":
             failed_at = next((c.at for c in reversed(inv.history) if c.status == "payment_failed"), inv.issued_at)
             yield Item(kind="payment_failed", case_id=cid, since=failed_at,

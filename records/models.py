@@ -303,6 +303,12 @@ class InvoiceRow(Base):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Stripe's hosted invoice page: whoever holds the link sees the invoice, so it is sealed like a secret.
     hosted_url_sealed: Mapped[str | None] = mapped_column(Text)
+    # 0004: Stripe's figures (review M6), in ``currency``'s minor units; None: issued before they were kept.
+    total: Mapped[int | None] = mapped_column(BigInteger)
+    amount_paid: Mapped[int | None] = mapped_column(BigInteger)
+    amount_remaining: Mapped[int | None] = mapped_column(BigInteger)
+    credited: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class InvoiceStatusRow(Base):
@@ -333,6 +339,13 @@ class PayoutRow(Base):
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # 0004: who approved it (four eyes) and what finance recorded of a manual transfer (review m4).
+    approved_by: Mapped[str | None] = mapped_column(String(60))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    received_amount: Mapped[int | None] = mapped_column(BigInteger)
+    received_currency: Mapped[str | None] = mapped_column(String(3))
+    fees_amount: Mapped[int | None] = mapped_column(BigInteger)
+    fees_currency: Mapped[str | None] = mapped_column(String(3))
 
 
 class EvaluationRow(Base):

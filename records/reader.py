@@ -112,6 +112,10 @@ class ClosedCase(BaseModel):
     invoiced: Money | None
 
 
+def _money(amount: int | None, currency: str | None) -> Money | None:
+    return Money(amount=amount, currency=currency) if amount is not None and currency else None
+
+
 class RecordReader:
     def __init__(self, engine: Engine, sealer: Sealer) -> None:
         self.engine = engine
@@ -150,14 +154,19 @@ class RecordReader:
                                      history=history.get(i.report_number, []), reminders_sent=i.reminders_sent,
                                      escalated=i.escalated,
                                      hosted_invoice_url=self._open(i.hosted_url_sealed,
-                                                                   f"invoices.hosted_url/{i.report_number}", cid))
+                                                                   f"invoices.hosted_url/{i.report_number}", cid),
+                                     total=_money(i.total, i.currency), amount_paid=_money(i.amount_paid, i.currency),
+                                     amount_remaining=_money(i.amount_remaining, i.currency),
+                                     credited=i.credited or 0, refunded=i.refunded or 0)
                         for i in rows(m.InvoiceRow, m.InvoiceRow.report_number)]
             payouts = [PayoutState(report_number=p.report_number, method=p.method, status=p.status,
                                    amount=Money(amount=p.amount, currency=p.currency),
                                    reference=self._open(p.reference_sealed,
                                                         f"payouts.reference/{p.report_number}", cid),
                                    requested_at=utc(p.requested_at), paid_at=utc(p.paid_at),
-                                   reminders_sent=p.reminders_sent)
+                                   reminders_sent=p.reminders_sent, approved_by=p.approved_by, paid_on=p.paid_on,
+                                   received=_money(p.received_amount, p.received_currency),
+                                   fees=_money(p.fees_amount, p.fees_currency))
                        for p in rows(m.PayoutRow, m.PayoutRow.report_number)]
             expense_currencies: dict[int, set[str]] = {}
             for e in rows(m.ExpenseLineRow):

@@ -40,6 +40,10 @@ def to_usd(money: Money, rates: Iterable[ExchangeRate]) -> int | None:
     return rate.convert(money).amount if rate else None
 
 
+def _minor(money: Money | None) -> int | None:
+    return money.amount if money is not None else None
+
+
 class RecordStore:
     def __init__(self, engine: Engine, sealer: Sealer) -> None:
         self.engine = engine
@@ -201,7 +205,9 @@ class RecordStore:
             "status": i.status, "amount": i.amount_due.amount, "currency": i.amount_due.currency,
             "amount_usd": to_usd(i.amount_due, rates.get(i.report_number, [])), "issued_at": i.issued_at,
             "due_date": i.due_date, "paid_at": i.paid_at, "reminders_sent": i.reminders_sent, "escalated": i.escalated,
-            "hosted_url_sealed": seal_opt(i.hosted_invoice_url, f"invoices.hosted_url/{i.report_number}", cid)}
+            "hosted_url_sealed": seal_opt(i.hosted_invoice_url, f"invoices.hosted_url/{i.report_number}", cid),
+            "total": _minor(i.total), "amount_paid": _minor(i.amount_paid),
+            "amount_remaining": _minor(i.amount_remaining), "credited": i.credited, "refunded": i.refunded}
             for i in record.invoices]))
         out.append((m.InvoiceStatusRow, [{"case_id": cid, "report_number": i.report_number, "position": n,
                                           "status": h.status, "at": h.at}
@@ -212,7 +218,10 @@ class RecordStore:
             "status": p.status, "amount": p.amount.amount, "currency": p.amount.currency,
             "amount_usd": to_usd(p.amount, rates.get(p.report_number, [])),
             "reference_sealed": seal_opt(p.reference, f"payouts.reference/{p.report_number}", cid),
-            "requested_at": p.requested_at, "paid_at": p.paid_at, "reminders_sent": p.reminders_sent}
+            "requested_at": p.requested_at, "paid_at": p.paid_at, "reminders_sent": p.reminders_sent,
+            "approved_by": p.approved_by, "paid_on": p.paid_on,
+            "received_amount": _minor(p.received), "received_currency": p.received.currency if p.received else None,
+            "fees_amount": _minor(p.fees), "fees_currency": p.fees.currency if p.fees else None}
             for p in record.payouts]))
         out.append((m.EvaluationRow, [{
             "case_id": cid, "role": role, "defender_id": record.defender.id if record.defender else None,

@@ -165,8 +165,13 @@ def money_notes(s: CaseStatus) -> list[str]:
         if inv.needs_decision and not inv.resolution:
             notes.append(f"invoice {inv.number or inv.invoice_id}: {inv.needs_decision} "
                          f"(casefac resolve-invoice {s.case_id} {inv.report_number} --decision …)")
+        elif inv.resolution_pending:  # review P1
+            notes.append(f"invoice {inv.number or inv.invoice_id}: {inv.resolution} to be made in Stripe and recorded "
+                         f"(casefac resolve-invoice {s.case_id} {inv.report_number} --decision {inv.resolution} "
+                         "--reference …)")
         elif inv.resolution:
-            notes.append(f"invoice {inv.number or inv.invoice_id}: {inv.resolution.replace('_', ' ')}")
+            notes.append(f"invoice {inv.number or inv.invoice_id}: {inv.resolution.replace('_', ' ')}"
+                         + (f" ({inv.resolution_reference})" if inv.resolution_reference else ""))
         if inv.amount_paid is not None and inv.status == "open" and inv.amount_paid.amount:
             notes.append(f"invoice {inv.number or inv.invoice_id}: partly paid {inv.amount_paid.format()}")
     return notes

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 
 from casefac.messages import (
     ApproveContract,
@@ -41,22 +41,11 @@ class NothingToDo(ValueError):
 
 
 async def _update(client: Client, case_id: str, name: str, message: Any) -> Receipt:
-    """Send one update, signed with the actor's staff key when this computer holds it (security C2 §3).
-
-    A signed update carries a stable id (from its nonce), so a retried call attaches to the first one
-    (review m3). When the case answers that it does not know the key yet, or its directory is old, the
-    directory is refreshed and the same signed update sent once more.
-    """
-    handle = case_handle(client, case_id)
-    message, update_id = staff_signing.sign_update(message, workflow_id=handle.id, update=name)
-    try:
-        return await handle.execute_update(name, message, id=update_id, result_type=Receipt,
-                                           rpc_timeout=UPDATE_TIMEOUT)
-    except WorkflowUpdateFailedError as exc:
-        if update_id is None or not staff_signing.asks_refresh(exc):
-            raise
-    await staff_signing.refresh(handle, UPDATE_TIMEOUT)
-    return await handle.execute_update(name, message, id=update_id, result_type=Receipt, rpc_timeout=UPDATE_TIMEOUT)
+    """Send one update, signed with the actor's staff key when this computer holds it (security C2 §3); a
+    refusal asking for a fresher staff directory refreshes it and sends once more (``send_signed``)."""
+    result: Receipt = await staff_signing.send_signed(case_handle(client, case_id), name, message,
+                                                      timeout=UPDATE_TIMEOUT, result_type=Receipt)
+    return result
 
 
 async def review(client: Client, case_id: str, actor: Actor, *, defender_id: str | None = None,
@@ -147,8 +136,9 @@ async def approve_payout(client: Client, case_id: str, actor: Actor, report_numb
 
 
 async def resolve_invoice(client: Client, case_id: str, actor: Actor, report_number: int, decision: str,
-                          note: str = "") -> Receipt:
-    """Staff's decision on an invoice that needs one: write_off, reissue, refund, credit or keep (W2, M5/M6)."""
+                          note: str = "", reference: str = "") -> Receipt:
+    """Staff's decision on an invoice that needs one: write_off, reissue, refund, credit or keep (W2, M5/M6); a
+    refund or credit is settled once its Stripe id (``re_…`` / ``cn_…``) is recorded as ``reference`` (P1)."""
     return await _update(client, case_id, Update.RESOLVE_INVOICE,
                          ResolveInvoice(actor=actor, report_number=report_number, decision=decision,  # type: ignore[arg-type]
-                                        note=note))
+                                        note=note, reference=reference))

@@ -115,6 +115,25 @@ async def refresh(handle: WorkflowHandle[Any, Any], timeout: timedelta) -> None:
         await handle.execute_update(REFRESH_STAFF_DIRECTORY, None, rpc_timeout=timeout)
 
 
+async def send_signed(handle: WorkflowHandle[Any, Any], name: str, message: Any, *, timeout: timedelta,
+                      result_type: type[Any], settings: Settings | None = None) -> Any:
+    """Send one update signed with the actor's staff key when this computer holds it (security C2 §3).
+
+    A signed update carries a stable id (from its nonce), so a retried call attaches to the first one
+    (review m3). When the workflow answers that it does not know the key yet, or its directory is old (also
+    a case or Advocate entity older than the requirement, whose worker requires signatures: it has no
+    directory until asked), the directory is refreshed and the same signed update sent once more.
+    """
+    message, uid = sign_update(message, workflow_id=handle.id, update=name, settings=settings)
+    try:
+        return await handle.execute_update(name, message, id=uid, result_type=result_type, rpc_timeout=timeout)
+    except WorkflowUpdateFailedError as exc:
+        if uid is None or not asks_refresh(exc):
+            raise
+    await refresh(handle, timeout)
+    return await handle.execute_update(name, message, id=uid, result_type=result_type, rpc_timeout=timeout)
+
+
 # ------------------------------------------------------------------------------------ enrolment
 def enroll(settings: Settings, staff_id: str, role: str, *, by: str, name: str | None = None,
            keys_dir: Path | None = None) -> tuple[StaffKey, Path]:

@@ -77,17 +77,18 @@ def _agreement_lookup(settings: Settings) -> SignedLookup:
 def build_workers(client: Client, settings: Settings, role: WorkerRole = WorkerRole.ALL) -> list[Worker]:
     """One worker per task queue, with the queue's rate limit; workflows only on ``TaskQueue.MAIN``."""
     limits = queue_rate_limits(settings)
+    guard = CasefacGuard(require_signatures=settings.staff_signatures_required)  # S1: the deployment's rule
     if not role.runs_activities:
         return [Worker(client, task_queue=TaskQueue.MAIN, workflows=list(WORKFLOWS),
                        workflow_runner=workflow_runner(), graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
-                       interceptors=[CasefacGuard()])]
+                       interceptors=[guard])]
     agreement = AgreementActivities(settings.policy, _agreement_lookup(settings))  # W1: seeded from the record
     activities = build_activities(settings, main_extra=[agreement.request_agreement, agreement.confirm_agreement,
                                                         DigestActivities().gather])
     return [
         Worker(client, task_queue=queue, activities=acts,
                workflows=list(WORKFLOWS) if queue == TaskQueue.MAIN and role.runs_workflows else [],
-               workflow_runner=workflow_runner(), interceptors=[CasefacGuard()],
+               workflow_runner=workflow_runner(), interceptors=[guard],
                max_task_queue_activities_per_second=limits.get(queue),
                graceful_shutdown_timeout=GRACEFUL_SHUTDOWN)
         for queue, acts in activities.items()

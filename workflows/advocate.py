@@ -25,6 +25,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from casefac import search_attributes as sa
     from casefac.activity_io import (
+        MAIL_ADDRESSES_QUERY,
         ActivityName,
         EnvelopeRef,
         EnvelopeTruth,
@@ -46,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.guard_links import bump_epoch, current_epoch
     from workflows.options import OPTIONS
 
-from workflows.guard_staff import require_guard  # S2
+from workflows.guard_staff import carried_policy, require_guard  # S2
 
 MAX_SEEN_EVENTS = 200
 #: ``workflow.patched`` id: live waiters only, capped reminders, confirmed completion, staff re-send (see above).
@@ -87,7 +88,8 @@ class AdvocateWorkflow:
             await workflow.wait_condition(lambda: self._has_work() or self._should_continue_as_new())
             if not self._has_work() and self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(AdvocateInput(advocate=self.advocate, policy=self.policy, state=self.s))
+                workflow.continue_as_new(AdvocateInput(advocate=self.advocate, policy=carried_policy(self),
+                                                       state=self.s))
             await self._step()
 
     # ------------------------------------------------------------------------------ the live loop (v2)
@@ -384,7 +386,8 @@ class AdvocateWorkflow:
             await workflow.wait_condition(lambda: bool(self.s.waiters) or self._should_continue_as_new())
             if not self.s.waiters and self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(AdvocateInput(advocate=self.advocate, policy=self.policy, state=self.s))
+                workflow.continue_as_new(AdvocateInput(advocate=self.advocate, policy=carried_policy(self),
+                                                       state=self.s))
             if self.s.status == "signed":
                 await self._notify_waiters()
                 continue
@@ -576,6 +579,15 @@ class AdvocateWorkflow:
         a = self.s.signer or self.advocate
         return SignerView(envelope_id=self.s.envelope_id, recipient_id="1", client_user_id=a.id, name=a.name,
                           email=str(a.email))
+
+    @workflow.query(name=MAIL_ADDRESSES_QUERY)
+    def mail_addresses(self, role: str, party_id: str) -> list[str]:
+        """Where this entity mails the Advocate's sign links: the signer of the envelope out, and the Advocate's
+        current address (S2: the mail activity checks a link's address against it)."""
+        if role != Role.ADVOCATE.value or party_id != self.advocate.id:
+            return []
+        found = [str(self._to_signer().email), str(self.advocate.email)]
+        return list(dict.fromkeys(found))
 
     @workflow.query(name="agreement")
     def agreement(self) -> AdvocateState:

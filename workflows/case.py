@@ -69,7 +69,7 @@ from workflows.contract_signing import (
     ENVELOPE_CONFIRM_PATCH,
     RECONCILE_AFTER,
 )
-from workflows.guard_staff import require_guard
+from workflows.guard_staff import carried_policy, require_guard
 
 #: ``workflow.patched`` id: the signed contract is archived beside the Assignment stage, not before it.
 STORE_DOCUMENTS_BESIDE_PATCH = "store-documents-beside"
@@ -129,7 +129,7 @@ class CaseFacilitationWorkflow(CaseMessages):
             await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._collector_busy
                                           and self._beside_done())
             self.s.runs += 1
-            workflow.continue_as_new(CaseInput(request=self.req, policy=self.policy, state=self.s))
+            workflow.continue_as_new(CaseInput(request=self.req, policy=carried_policy(self), state=self.s))
         await workflow.wait_condition(lambda: collector.done() or not self._collector_busy)
         collector.cancel()
         await workflow.wait_condition(lambda: workflow.all_handlers_finished() and self._beside_done())
@@ -760,7 +760,12 @@ class CaseFacilitationWorkflow(CaseMessages):
             return (" and ".join(missing), None, "evaluate the facilitation")
         if self.s.outcome is None:
             return ("advocate", self.req.advocate.id, "report the case outcome")
-        return ("advocate", self.req.advocate.id, "pay the open invoice")
+        return self._refund_who() or ("advocate", self.req.advocate.id, "pay the open invoice")
+
+    def _refund_who(self) -> Who | None:
+        """P1: a refund or credit decided but not yet recorded waits on finance (only cases past the patch)."""
+        pending = next((i for i in self.s.invoices if i.resolution_pending), None)
+        return ("finance", None, self._refund_to_make(pending)) if pending is not None else None
 
     async def _settle_money_on_cancel(self) -> None:
         """Review M5: voids are blocking steps; a payment that raced the cancel is kept and staff decide (refund or
@@ -806,6 +811,9 @@ class CaseFacilitationWorkflow(CaseMessages):
         pending = [p for p in self.s.payouts if p.status == "pending"]
         if pending:
             return ("finance", None, f"record the manual payout for report {pending[0].report_number}")
+        refund = self._refund_who()
+        if refund is not None:
+            return refund
         undecided = [i for i in self.s.invoices if i.needs_decision and not i.resolution]
         if undecided:
             return ("staff", None, f"decide on invoice of report {undecided[0].report_number} "

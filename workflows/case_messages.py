@@ -12,6 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from casefac import ledes, timezones
     from casefac.activity_io import (
         CONTRACT_SIGNERS,
+        MAIL_ADDRESSES_QUERY,
         MailKind,
     )
     from casefac.contract import ContractRevision
@@ -303,7 +304,7 @@ class CaseMessages(CaseRecorder):
         priced = self._price(msg)
         report.status = "approved"
         over = rules.approval_breaches(self.req, self.s, msg, priced)
-        needs_second = rules.payout_needs_second(priced.payout_total, self.policy) and self._four_eyes()
+        needs_second = self._needs_second(priced.payout_total, msg)
         self.s.approved.append(ApprovedReport(number=report.number, priced=priced,
                                               exchange_rates=list(msg.exchange_rates),
                                               adjustments=list(msg.adjustments), approved_by=str(msg.actor),
@@ -324,6 +325,17 @@ class CaseMessages(CaseRecorder):
         from workflows.case_money import PAYOUT_FOUR_EYES_PATCH
 
         return workflow.patched(PAYOUT_FOUR_EYES_PATCH)
+
+    def _needs_second(self, payout: Money, msg: ReviewReport) -> bool:
+        """Four eyes: the cumulative, currency-aware rule (P4) where it differs from the per-report one it
+        replaced; cases whose approval ran before ``FOUR_EYES_CUMULATIVE_PATCH`` replay with the old answer."""
+        from workflows.case_money import FOUR_EYES_CUMULATIVE_PATCH
+
+        old = rules.payout_over_threshold(payout, self.policy)
+        new = rules.payout_needs_second(payout, self.policy, self.s.approved, str(msg.actor), msg.exchange_rates)
+        if new != old and workflow.patched(FOUR_EYES_CUMULATIVE_PATCH):
+            return new and self._four_eyes()
+        return old and self._four_eyes()
 
     @review_report.validator
     def _v_review_report(self, payload: Any) -> None:
@@ -351,6 +363,7 @@ class CaseMessages(CaseRecorder):
                          f", fees {msg.fees.format()}" if msg.fees else ""])
         self._event(f"manual payout for report {payout.report_number} recorded (paid on {msg.paid_on}{extra})",
                     str(msg.actor))
+        self._recheck_losses(payout.report_number)  # P2: its invoice may have been voided meanwhile
         self._money_changed()
         await self._mail(MailKind.PAYOUT_MADE, self._to_defender(),
                          {"amount": payout.amount.format(), "report_number": payout.report_number})
@@ -467,6 +480,16 @@ class CaseMessages(CaseRecorder):
                               client_user_id=d.id, name=d.name, email=str(d.email))
         return None  # JiM's signer comes from settings.docusign
 
+    @workflow.query(name=MAIL_ADDRESSES_QUERY)
+    def mail_addresses(self, role: str, party_id: str) -> list[str]:
+        """Where this case mails ``role`` ``party_id``'s links (S2: the mail activity checks a link's address)."""
+        if role == Role.ADVOCATE.value and party_id == self.req.advocate.id:
+            return [str(self.req.advocate.email)]
+        d = self.s.defender
+        if role == Role.DEFENDER.value and d is not None and party_id == d.id:
+            return [str(d.email)]
+        return []
+
     @workflow.query(name="record")
     def record(self) -> CaseRecord:
         """The snapshot the case record holds of this case (``casefac records sync``)."""
@@ -572,11 +595,34 @@ class CaseMessages(CaseRecorder):
     def resolve_invoice(self, payload: Any) -> Receipt:
         msg = rules.parse(ResolveInvoice, payload, strict=False)
         inv = next(i for i in reversed(self.s.invoices) if i.report_number == msg.report_number)
+        name = inv.number or inv.invoice_id
+        if inv.resolution_pending:  # P1, step 2: finance made the refund or credit note in Stripe
+            inv.resolution_pending = False
+            inv.resolution_reference = msg.reference
+            self._event(f"invoice {name}: {msg.decision} made in Stripe ({msg.reference})"
+                        + (f" ({msg.note})" if msg.note else ""), str(msg.actor))
+            self._money_changed()
+            return self._receipt(f"invoice of report {msg.report_number}: {msg.decision} {msg.reference} recorded",
+                                 msg.report_number)
         inv.resolution = msg.decision
-        self._event(f"invoice {inv.number or inv.invoice_id}: staff decided to {msg.decision.replace('_', ' ')}"
+        self._event(f"invoice {name}: staff decided to {msg.decision.replace('_', ' ')}"
                     + (f" ({msg.note})" if msg.note else ""), str(msg.actor))
+        from workflows.case_money import REFUND_RECORDED_PATCH
+
+        pending = False
+        if msg.decision in ("refund", "credit") and workflow.patched(REFUND_RECORDED_PATCH):
+            if msg.reference:  # both steps at once: the refund or credit note is already made
+                inv.resolution_reference = msg.reference
+                self._event(f"invoice {name}: {msg.decision} made in Stripe ({msg.reference})", str(msg.actor))
+            else:  # P1: a decision moves no money; finance makes it in Stripe and records its id
+                pending = inv.resolution_pending = True
+                inv.resolution_pending_since = workflow.now()
+                self._event(f"invoice {name}: {msg.decision} to be made in the Stripe Dashboard; the case settles "
+                            "when finance records it", str(msg.actor))
         self._money_changed()
-        return self._receipt(f"invoice of report {msg.report_number}: {msg.decision}", msg.report_number)
+        return self._receipt(f"invoice of report {msg.report_number}: {msg.decision}"
+                             + (" (to be made in Stripe and recorded with --reference)" if pending else ""),
+                             msg.report_number)
 
     @resolve_invoice.validator
     def _v_resolve_invoice(self, payload: Any) -> None:
@@ -600,7 +646,9 @@ class CaseMessages(CaseRecorder):
         return ReviewPreview(priced=priced, over_caps=rules.approval_breaches(self.req, self.s, msg, priced),
                              caps=rules.caps_of(self.req, self.s), refusal=refusal,
                              payout_method=defender.payout.kind if defender else None,
-                             needs_second_approval=rules.payout_needs_second(priced.payout_total, self.policy))
+                             needs_second_approval=rules.payout_needs_second(
+                                 priced.payout_total, self.policy, self.s.approved, str(msg.actor),
+                                 msg.exchange_rates))
 
     def _payout_reversed(self, ev: InvoiceEvent) -> None:
         pay = next((p for p in self.s.payouts if p.reference == ev.invoice_id), None)
@@ -677,10 +725,19 @@ class CaseMessages(CaseRecorder):
         """The email that carries a re-sent link: the reminder each pending action already has."""
         if what == "offer":
             p = self.policy
-            due = self.s.offer_deadline or ((self.s.offer_sent_at or workflow.now()) + p.defender_answer_window)
+            ctx: dict[str, Any] = {"services": ", ".join(s.value for s in self.req.services),
+                                   "deadline": self.req.deadline.isoformat() if self.req.deadline else None}
+            deadline = self.s.offer_deadline
+            if deadline is None:  # an offer made before local deadlines: a plain duration, a UTC date (as then)
+                due = (self.s.offer_sent_at or workflow.now()) + p.defender_answer_window
+                return MailKind.ASSIGNMENT_OFFER, {**ctx, "answer_by": due.date().isoformat()}
+            # As the first offer mail (``_review``): the Defender's local day, time and zone of the deadline.
+            offer = self.s.offers[-1] if self.s.offers else None
+            zone = (offer.zone if offer is not None and offer.zone else None) or self.s.defender_tz \
+                or self._defender_tz_view()
             return MailKind.ASSIGNMENT_OFFER, {
-                "answer_by": due.date().isoformat(), "services": ", ".join(s.value for s in self.req.services),
-                "deadline": self.req.deadline.isoformat() if self.req.deadline else None}
+                **ctx, "answer_by": timezones.local_date(deadline, zone).isoformat(),
+                "answer_by_time": f"{timezones.local(deadline, zone):%H:%M}", "answer_by_zone": zone}
         if what == "contract-review":
             return MailKind.CONTRACT_REVIEW, {"revision": self._current.number}
         if what == "sign":

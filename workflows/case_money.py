@@ -47,6 +47,18 @@ PAYOUT_FOUR_EYES_PATCH = "payout-four-eyes"
 #: (``billing.get_invoice``) before the invoice counts as paid, and each dunning tick asks Stripe first;
 #: dunning ends after ``dunning_reminders_max`` with a staff decision (review M6); the due date is Stripe's (m7).
 INVOICE_TRUTH_PATCH = "invoice-truth"
+#: ``workflow.patched`` id (review P1): a refund or credit decision is pending until finance records the Stripe
+#: refund or credit note it made (reminded meanwhile); before it, the decision alone settled the invoice.
+REFUND_RECORDED_PATCH = "refund-credit-recorded"
+#: ``workflow.patched`` id (review P2): a payout that goes out (recorded, or transferred after four eyes) after its
+#: report's invoice was voided or marked uncollectible is a loss finance decides on; before it, the case settled.
+LOSS_RECHECK_PATCH = "payout-after-void-loss"
+#: ``workflow.patched`` id (review P3): an invoice marked uncollectible always needs a decision (before it, one
+#: with no payout out yet needed none, and the case could not settle).
+UNCOLLECTIBLE_DECIDES_PATCH = "uncollectible-decides"
+#: ``workflow.patched`` id (review P4): four eyes counts what one staff member released alone on the case, as
+#: money in the threshold's currency; before it, each report's payout alone in its own minor units.
+FOUR_EYES_CUMULATIVE_PATCH = "four-eyes-cumulative"
 
 
 class CaseMoney(CaseNotices):
@@ -96,6 +108,7 @@ class CaseMoney(CaseNotices):
                                               requested_at=workflow.now(), paid_at=workflow.now(),
                                               approved_by=approved.payout_approved_by))
             self._event(f"paid {amount.format()} to {defender.id} by Stripe transfer")
+            self._recheck_losses(approved.number)
             await self._mail(MailKind.PAYOUT_MADE, self._to_defender(),
                              {"amount": amount.format(), "report_number": approved.number})
         else:
@@ -149,10 +162,12 @@ class CaseMoney(CaseNotices):
         self._event(f"invoice {ref.number or ref.invoice_id} sent: {ref.amount_due.format()}")
         self._apply_orphan_invoice_events()
         self._money_changed()
+        submitted = next((r for r in self.s.reports if r.number == approved.number), None)
         await self._mail(MailKind.INVOICE_SENT, self._to_advocate(),
                          {"amount": ref.amount_due.format(), "invoice_number": ref.number,
                           "hosted_invoice_url": ref.hosted_invoice_url,
-                          "due_date": ref.due_date.isoformat() if ref.due_date else None},
+                          "due_date": ref.due_date.isoformat() if ref.due_date else None,
+                          "receipts": submitted.report.neutral_receipt_names() if submitted else []},
                          attachments=self._ledes(approved, ref))
 
     def _ledes(self, approved: ApprovedReport, ref: InvoiceRef) -> list[Attachment]:
@@ -220,10 +235,23 @@ class CaseMoney(CaseNotices):
                 times.append(self._invoice_due_at(inv) + p.dunning_reminder_every * inv.reminders_sent)
                 if not inv.escalated:
                     times.append(inv.issued_at + p.dunning_escalate_after)
+            if inv.resolution_pending and inv.resolution_pending_since is not None:
+                times.append(self._refund_reminder_due(inv))
         for pay in self.s.payouts:
             if pay.status == "pending":
                 times.append(pay.requested_at + p.payout_record_reminder_every * (pay.reminders_sent + 1))
         return min(times) if times else None
+
+    def _refund_reminder_due(self, inv: InvoiceState) -> datetime:
+        """Finance is told at once that a refund or credit is to be made, then reminded until it records it."""
+        assert inv.resolution_pending_since is not None
+        return inv.resolution_pending_since + self.policy.payout_record_reminder_every * inv.resolution_reminders
+
+    def _refund_to_make(self, inv: InvoiceState) -> str:
+        what = "refund" if inv.resolution == "refund" else "credit note"
+        return (f"{what} of invoice {inv.number or inv.invoice_id} ({inv.billed.format()}) to be made in the Stripe "
+                f"Dashboard, then recorded: casefac resolve-invoice {self.req.case_id} {inv.report_number} "
+                f"--decision {inv.resolution} --reference {'re_' if inv.resolution == 'refund' else 'cn_'}…")
 
     async def _reconcile(self, inv: InvoiceState, why: str) -> bool:
         """Ask Stripe for the invoice and take its status, amounts and due date; False if Stripe did not answer."""
@@ -295,9 +323,21 @@ class CaseMoney(CaseNotices):
             inv.needs_decision = (f"invoice {inv.status} but the Defender's payout for report {inv.report_number} "
                                   "went out: a loss to write off, or re-issue")
             self._event(f"invoice {inv.number or inv.invoice_id} {inv.status} after the payout; finance decides")
+        elif inv.status == "uncollectible" and not inv.needs_decision and not inv.resolution \
+                and workflow.patched(UNCOLLECTIBLE_DECIDES_PATCH):
+            inv.needs_decision = ("marked uncollectible in Stripe: write off (accept it), re-issue, or keep "
+                                  f"(casefac resolve-invoice {self.req.case_id} {inv.report_number} ...)")
+            self._event(f"invoice {inv.number or inv.invoice_id} uncollectible; finance decides")
         if inv.amount_paid is not None and inv.amount_paid.amount > inv.billed.amount and "overpaid" not in \
                 inv.needs_decision:
             inv.needs_decision = f"overpaid: {inv.amount_paid.format()} paid on {inv.billed.format()} billed"
+
+    def _recheck_losses(self, report_number: int) -> None:
+        """A payout of ``report_number`` just went out: its void or uncollectible invoice is now a loss (P2)."""
+        for inv in self.s.invoices:
+            if (inv.report_number == report_number and inv.status in ("void", "uncollectible")
+                    and not inv.needs_decision and not inv.resolution and workflow.patched(LOSS_RECHECK_PATCH)):
+                self._note_money_anomalies(inv)
 
     async def _money_reminders(self) -> None:
         p = self.policy
@@ -338,6 +378,12 @@ class CaseMoney(CaseNotices):
                 await self._mail(MailKind.STAFF_ESCALATION, self._to_staff(),
                                  {"step": "invoice", "reason": f"invoice {inv.number or inv.invoice_id} unpaid "
                                   f"({inv.amount_due.format()})"})
+        for inv in self.s.invoices:
+            if inv.resolution_pending and inv.resolution_pending_since is not None \
+                    and now >= self._refund_reminder_due(inv):
+                inv.resolution_reminders += 1
+                await self._mail(MailKind.STAFF_ESCALATION, self._to_finance(),
+                                 {"step": f"{inv.resolution} to record", "reason": self._refund_to_make(inv)})
         for pay in self.s.payouts:
             if pay.status == "pending" and now >= pay.requested_at + p.payout_record_reminder_every * (
                     pay.reminders_sent + 1):
@@ -350,7 +396,8 @@ class CaseMoney(CaseNotices):
     def _money_settled(self) -> bool:
         """Every invoice paid or void (or resolved by staff) and every payout made; nothing waits on a decision."""
         return (all((i.status in ("paid", "void") or i.resolution) and not (i.needs_decision and not i.resolution)
-                    and not i.confirming and not self._resolution_due(i) for i in self.s.invoices)
+                    and not i.confirming and not self._resolution_due(i) and not i.resolution_pending
+                    for i in self.s.invoices)
                 and all(p.status in ("paid", "waived") for p in self.s.payouts))
 
     def _money_changed(self) -> None:

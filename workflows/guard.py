@@ -31,7 +31,7 @@ from temporalio.worker import (
 from casefac.messages import LinkUse
 from casefac.parties import Actor
 from casefac.staff_directory import REFRESH_STAFF_DIRECTORY
-from workflows import guard_staff
+from workflows import guard_links, guard_staff
 
 #: The workflow types this guard covers (their instances keep ``s`` state and a ``policy``).
 GUARDED = frozenset({"CaseFacilitationWorkflow", "AdvocateWorkflow"})
@@ -49,15 +49,6 @@ class _Header(BaseModel):
     assertion: str | None = None
 
 
-def _links() -> Any:
-    """``workflows.guard_links`` (helper S3's link checks) when present; None keeps the staff guard alone."""
-    try:
-        from workflows import guard_links
-    except ImportError:
-        return None
-    return guard_links
-
-
 def _header(payload: Any) -> Any:
     if isinstance(payload, BaseModel):
         return payload
@@ -72,20 +63,16 @@ def _payload(input: HandleUpdateInput) -> Any:
 
 
 def _guarded() -> Any:
-    """The running instance when its type is guarded, else None."""
+    """The running instance when its type is guarded, else None (read-only: validators call it too)."""
     if workflow.info().workflow_type not in GUARDED:
         return None
-    instance = workflow.instance()
-    setattr(instance, guard_staff.GUARD_MARK, True)
-    return instance
+    return workflow.instance()
 
 
-def _check(instance: Any, input: HandleUpdateInput) -> Any:
+def _check(instance: Any, input: HandleUpdateInput, *, deployment: bool) -> Any:
     payload = _payload(input)
-    claims = guard_staff.check(instance, input.update, payload)
-    links = _links()
-    if links is not None:
-        links.check_update(instance, input.update, _header(payload))
+    claims = guard_staff.check(instance, input.update, payload, deployment=deployment)
+    guard_links.check_update(instance, input.update, _header(payload))
     return claims
 
 
@@ -97,9 +84,16 @@ def _has_validator(instance: Any, update: str) -> bool:
 
 
 class _GuardInbound(WorkflowInboundInterceptor):
+    #: The deployment's requirement (``CasefacGuard(require_signatures=...)``); set on a subclass per guard.
+    require_signatures: bool = False
+
     async def execute_workflow(self, input: ExecuteWorkflowInput) -> Any:
         instance = _guarded()
         if instance is not None:
+            setattr(instance, guard_staff.GUARD_MARK, True)
+            # Read by the validators and by continue-as-new (which carries it into the next run's policy);
+            # never by a handler, so a history replays the same on a worker configured otherwise.
+            setattr(instance, guard_staff.DEPLOYMENT_MARK, self.require_signatures)
             refresher = guard_staff.Refresher(instance)
             workflow.set_update_handler(REFRESH_STAFF_DIRECTORY, refresher.handle, validator=refresher.validate)
             await guard_staff.load_at_start(instance)
@@ -108,7 +102,7 @@ class _GuardInbound(WorkflowInboundInterceptor):
     def handle_update_validator(self, input: HandleUpdateInput) -> None:
         instance = _guarded()
         if instance is not None and input.update != REFRESH_STAFF_DIRECTORY:
-            _check(instance, input)
+            _check(instance, input, deployment=self.require_signatures)
         super().handle_update_validator(input)
 
     async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
@@ -120,21 +114,38 @@ class _GuardInbound(WorkflowInboundInterceptor):
             # accepted update refused on replay); here only the verified claims are needed, to spend the nonce.
             claims = guard_staff.claims_of(instance, _payload(input))
         else:
+            # No validator: this check runs on replay too, so it may read only what the history determines —
+            # the run's policy, never this worker's setting (an update accepted by a worker that did not
+            # require signatures would be refused on replay by one that does: a nondeterminism). Every update
+            # of the guarded workflows has a validator (tests/workflow/test_guard_staff.py checks), so this
+            # path is a fallback; a run whose policy is older learns the deployment's requirement when it
+            # continues as new (``guard_staff.carried_policy``).
             try:
-                claims = _check(instance, input)
+                claims = _check(instance, input, deployment=False)
             except ValueError as exc:  # a failure, not a task failure: the update is refused, the case goes on
                 raise ApplicationError(str(exc), type=REFUSED, non_retryable=True) from None
         if claims is not None:
             guard_staff.record(instance, claims)
         result = await super().handle_update_handler(input)
-        links = _links()
-        if links is not None:
-            links.after_update(instance, input.update, _header(_payload(input)))
+        guard_links.after_update(instance, input.update, _header(_payload(input)))
         return result
 
 
 class CasefacGuard(Interceptor):
-    """``interceptors=[CasefacGuard()]`` on every worker that runs the case or Advocate workflows."""
+    """``interceptors=[CasefacGuard(require_signatures=...)]`` on every worker that runs the case or Advocate
+    workflows.
+
+    ``require_signatures`` is the deployment's requirement (``settings.staff_signatures_required``, always
+    True in live mode): staff updates are then refused unsigned whatever an older case's or entity's policy
+    says (in the validators, which never run on replay), and it is carried into the policy of every run that
+    continues as new.
+    """
+
+    def __init__(self, require_signatures: bool = False) -> None:
+        super().__init__()
+        self.require_signatures = require_signatures
+        self._inbound: type[_GuardInbound] = type(
+            "_GuardInbound", (_GuardInbound,), {"require_signatures": require_signatures})
 
     def workflow_interceptor_class(self, input: WorkflowInterceptorClassInput) -> type[WorkflowInboundInterceptor]:
-        return _GuardInbound
+        return self._inbound

@@ -41,6 +41,8 @@ with workflow.unsafe.imports_passed_through():
 STAFF_DIRECTORY_PATCH = "staff-directory"
 #: Set on the workflow instance by the guard interceptor (``workflows/guard.py``).
 GUARD_MARK = "_casefac_staff_guard"
+#: Set beside it: whether this worker's deployment requires signed staff updates (``CasefacGuard``).
+DEPLOYMENT_MARK = "_casefac_deployment_requires_signatures"
 #: Roles whose updates must be signed.
 SIGNING_ROLES = frozenset({Role.STAFF.value, Role.FINANCE.value})
 #: A snapshot older than this is refreshed before a staff update is accepted: a revoked key stops
@@ -62,6 +64,21 @@ _RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=
 def required(instance: object) -> bool:
     """Whether this workflow's policy asks for signed staff updates (False for every older case)."""
     return bool(getattr(getattr(instance, "policy", None), "require_staff_signatures", False))
+
+
+def deployment_requires(instance: object) -> bool:
+    """Whether the guard of the worker running this instance requires signatures (not replay-stable: read it
+    only in validators and in continue-as-new input)."""
+    return bool(getattr(instance, DEPLOYMENT_MARK, False))
+
+
+def carried_policy(instance: Any) -> Any:
+    """The policy a run continues as new with: ``require_staff_signatures`` is never lowered, and a run on a
+    worker whose deployment requires signatures hands the requirement on to the next run's policy (S1)."""
+    policy = instance.policy
+    if policy.require_staff_signatures or not deployment_requires(instance):
+        return policy
+    return policy.model_copy(update={"require_staff_signatures": True})
 
 
 def require_guard(instance: object) -> None:
@@ -102,12 +119,14 @@ def signing_actor(payload: Any) -> Actor | None:
 
 
 # ---------------------------------------------------------------------------------- the checks
-def check(instance: Any, update: str, payload: Any) -> Claims | None:
+def check(instance: Any, update: str, payload: Any, *, deployment: bool = False) -> Claims | None:
     """Refuse (``ValueError``) a staff update without a genuine, fresh, unused assertion. Read-only.
 
-    Returns the verified claims (None when the update needs none).
+    Required when the instance's policy says so or ``deployment`` (the worker's guard requires signatures:
+    pass it from validators only, which never run on replay). Returns the verified claims (None when the
+    update needs none).
     """
-    if not required(instance):
+    if not (required(instance) or deployment):
         return None
     actor = signing_actor(payload)
     if actor is None:
@@ -149,11 +168,22 @@ def check(instance: Any, update: str, payload: Any) -> Claims | None:
 
 
 def claims_of(instance: Any, payload: Any) -> Claims | None:
-    """The claims of an update the validator already accepted (None when it needed no assertion)."""
-    if not required(instance) or signing_actor(payload) is None:
+    """The claims of an update the validator already accepted (None when it carries no assertion).
+
+    Runs in the handler, so on replay too: it reads the payload only, never whether signatures were required
+    (that depends on the worker's guard), so the nonce bookkeeping replays the same on any worker.
+    """
+    try:
+        actor = signing_actor(payload)
+    except ValueError:
         return None
-    token = _field(payload, "assertion")
-    return peek(token) if token else None
+    token = _field(payload, "assertion") if actor is not None else None
+    if not token or not isinstance(token, str):
+        return None
+    try:
+        return peek(token)
+    except (AssertionRefused, ValueError):
+        return None
 
 
 def record(instance: Any, claims: Claims) -> None:
@@ -197,8 +227,8 @@ class Refresher:
         self.busy = False
 
     def validate(self, _payload: Any = None) -> None:
-        if not required(self.instance):
-            raise ValueError("this case does not require signed staff updates")
+        # Whatever the policy says: a case or entity older than the requirement must be able to load the
+        # directory when its worker's guard requires signatures (a new update: no old history contains it).
         if self.busy:
             raise ValueError("the staff directory is being refreshed")
         directory = getattr(self.instance.s, "staff_directory", None)

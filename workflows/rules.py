@@ -6,6 +6,8 @@ rule) is one place. Each raises ``ValueError("field: rule")``; the caller sees i
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -37,10 +39,10 @@ from casefac.messages import (
     SubmitReport,
     UpdateTask,
 )
-from casefac.money import EXPONENT, MAX_MINOR, Money
+from casefac.money import EXPONENT, MAX_MINOR, ExchangeRate, Money
 from casefac.parties import Actor, Role
 from casefac.policy import CasePolicy
-from casefac.pricing import PricedReport, missing_rates, price_report
+from casefac.pricing import PricedReport, missing_rates, price_report, rate_for
 from casefac.rates import rate_problems
 from casefac.report import HourExpenseReport
 from casefac.state import AdvocateState, ApprovedReport, CaseState
@@ -355,8 +357,43 @@ def review_guardrails(req: CaseRequest, state: CaseState, msg: ReviewReport, pol
                  "to approve it all the same, give the reason (casefac review-report --over-cap \"...\")")
 
 
-def payout_needs_second(amount: Money, policy: CasePolicy) -> bool:
+def payout_over_threshold(amount: Money, policy: CasePolicy) -> bool:
+    """The rule before review P4: this payout alone, in minor units of whatever currency it is in."""
     return amount.amount > policy.payout_second_approval_over
+
+
+def _in_currency(amount: Money, currency: str, rates: Sequence[ExchangeRate]) -> Money | None:
+    """``amount`` in ``currency`` at the approval's own rate (None: the approval has no such rate)."""
+    rate = rate_for(list(rates), amount.currency, currency)
+    try:
+        return rate.convert(amount) if rate is not None else None
+    except ValueError:  # out of range in the threshold's currency: treated as unconvertible (two approvers)
+        return None
+
+
+def payout_needs_second(amount: Money, policy: CasePolicy, approved: Sequence[ApprovedReport], actor: str,
+                        rates: Sequence[ExchangeRate]) -> bool:
+    """Four eyes (review C2, P4): whether a payout of ``amount``, approved by ``actor`` at ``rates``, needs a
+    second staff member.
+
+    The threshold is Money (``payout_second_approval_over`` in ``payout_second_approval_currency``). This payout
+    and every earlier payout of the case that ``actor`` approved and released alone (no second approver) are
+    converted with their own approval's rate and summed; above the threshold, a second staff member must release
+    it. So splitting a payout over interim reports does not avoid the second approver, and a payout in pesos or
+    córdobas is compared as the dollars it is worth. A payout that cannot be converted needs two approvers."""
+    threshold = Money(amount=policy.payout_second_approval_over, currency=policy.payout_second_approval_currency)
+    this = _in_currency(amount, threshold.currency, rates)
+    if this is None:
+        return amount.amount > 0
+    alone = 0
+    for a in approved:
+        if a.approved_by != actor or a.payout_needs_second:
+            continue
+        earlier = _in_currency(a.priced.payout_total, threshold.currency, a.exchange_rates)
+        if earlier is None:
+            return True
+        alone += earlier.amount
+    return this.amount + alone > threshold.amount
 
 
 def approve_payout(req: CaseRequest, state: CaseState, msg: ApprovePayout) -> None:
@@ -373,11 +410,29 @@ def approve_payout(req: CaseRequest, state: CaseState, msg: ApprovePayout) -> No
              f"actor: {approved.approved_by} approved the report; a different staff member must approve its payout")
 
 
+#: Review P1: the Stripe id that proves a refund or credit decision was carried out (Stripe's id shapes).
+MONEY_REFERENCES: MappingProxyType[str, tuple[re.Pattern[str], str]] = MappingProxyType({
+    "refund": (re.compile(r"re_[A-Za-z0-9]{8,250}"), "re_…"),
+    "credit": (re.compile(r"cn_[A-Za-z0-9]{8,250}"), "cn_…")})
+
+
 def resolve_invoice(req: CaseRequest, state: CaseState, msg: ResolveInvoice) -> None:
     _staff(msg.actor, Role.STAFF, Role.FINANCE)
     inv = next((i for i in reversed(state.invoices) if i.report_number == msg.report_number), None)
     _require(inv is not None, f"report_number: no invoice for report {msg.report_number}")
     assert inv is not None
+    if msg.reference:
+        _require(msg.decision in MONEY_REFERENCES, "reference: only a refund or a credit has a Stripe id to record")
+        pattern, shape = MONEY_REFERENCES[msg.decision]
+        _require(pattern.fullmatch(msg.reference) is not None,
+                 f"reference: a Stripe {msg.decision} id looks like {shape} (Stripe Dashboard, the payment's "
+                 f"{'refund' if msg.decision == 'refund' else 'credit note'})")
+    if inv.resolution_pending:
+        _require(msg.decision == inv.resolution and bool(msg.reference),
+                 f"decision: the {inv.resolution} of report {msg.report_number} is decided and waits for its Stripe "
+                 f"id: casefac resolve-invoice {req.case_id} {msg.report_number} --decision {inv.resolution} "
+                 f"--reference {MONEY_REFERENCES[inv.resolution][1]}")
+        return
     _require(bool(inv.needs_decision), f"report_number: the invoice of report {msg.report_number} needs no decision")
     if inv.status == "paid":
         _require(msg.decision in ("refund", "credit", "keep"),

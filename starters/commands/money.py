@@ -3,7 +3,10 @@
 ``approve-payout`` (four eyes, review C2): a payout over the policy's threshold waits until a staff member
 other than the report's approver releases it. ``resolve-invoice`` (review M5, M6): an invoice dunning gave up
 on (write it off, or re-issue it under new keys), one paid while the case was cancelled (refund or credit it,
-or keep it), or one voided or disputed after the Defender was paid (keep: the loss is recorded).
+or keep it), or one voided or disputed after the Defender was paid (keep: the loss is recorded). A refund or
+credit moves money, so it is two steps (review P1): the decision, then finance makes it in the Stripe Dashboard and
+records its id with ``--reference re_…`` (refund) or ``cn_…`` (credit note); until then the case does not settle
+and finance is reminded. Both at once: the decision with its ``--reference``.
 """
 
 from __future__ import annotations
@@ -42,7 +45,9 @@ def register(app: typer.Typer) -> None:
         report: Annotated[int, typer.Argument(help="The report whose invoice needs a decision.")],
         decision: Annotated[str, typer.Option(help="write_off | reissue (unpaid); refund | credit (paid during a "
                                               "cancel); keep (either).")],
-        note: Annotated[str, typer.Option(help="Why, or the Stripe reference (recorded).")] = "",
+        note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+        reference: Annotated[str, typer.Option(help="refund | credit: the Stripe refund (re_…) or credit note "
+                                               "(cn_…) made in the Stripe Dashboard.")] = "",
         staff: StaffOpt = None,
     ) -> None:
         """Decide about an invoice the case cannot settle alone (shown in status and `casefac money`)."""
@@ -53,6 +58,6 @@ def register(app: typer.Typer) -> None:
 
         async def go() -> Receipt:
             return await staff_actions.resolve_invoice(await connect(settings), case_id, who, report, decision,
-                                                       note)
+                                                       note, reference)
 
         _done(run(settings, go()))

@@ -27,12 +27,13 @@ What = Literal["agreement", "offer", "contract-review", "sign", "tasks", "report
 
 
 async def _update(client: Client, workflow_id: str, name: str, message: Any) -> Receipt:
-    """One update, signed with the actor's staff key when this computer holds it (as every staff command)."""
+    """One update, signed with the actor's staff key when this computer holds it, refreshing the directory
+    once when asked (as every staff command)."""
     from starters import staff_signing
 
-    handle = client.get_workflow_handle(workflow_id)
-    message, update_id = staff_signing.sign_update(message, workflow_id=workflow_id, update=name)
-    return await handle.execute_update(name, message, id=update_id, result_type=Receipt, rpc_timeout=UPDATE_TIMEOUT)
+    result: Receipt = await staff_signing.send_signed(client.get_workflow_handle(workflow_id), name, message,
+                                                      timeout=UPDATE_TIMEOUT, result_type=Receipt)
+    return result
 
 
 async def resend(client: Client, case_id: str, what: str, who: Any, note: str = "") -> tuple[Receipt, str]:

@@ -24,6 +24,21 @@ from tests.activities.conftest import inject
 
 SECRET = b"test-link-secret-0123456789abcdef"
 
+#: What the asking workflows hold (their ``mail_addresses`` query in production, ``workflow_addresses``).
+ADDRESSES = {("case-JIM-2026-0042", "defender", "DEF-MX-001"): ["lucia@defensores.example.org"],
+             ("case-JIM-2026-0042", "advocate", "ADV-0042"): ["alex@law.example.org"]}
+#: The workflows asked, in order.
+ASKED: list[tuple[str, str, str]] = []
+
+
+async def fake_addresses(workflow_id: str, role: Role, party_id: str) -> list[str]:
+    ASKED.append((workflow_id, role.value, party_id))
+    return ADDRESSES.get((workflow_id, role.value, party_id), [])
+
+
+def mail_activities(settings: SendGridSettings, signer: LinkSigner, ledger: Path) -> MailActivities:
+    return MailActivities(settings, signer, ledger, addresses=fake_addresses)
+
 
 @pytest.fixture
 def signer() -> LinkSigner:
@@ -32,7 +47,8 @@ def signer() -> LinkSigner:
 
 @pytest.fixture
 def mail(sendgrid_settings: SendGridSettings, signer: LinkSigner, tmp_path: Path) -> MailActivities:
-    return MailActivities(sendgrid_settings, signer, tmp_path / "ledger.sqlite3")
+    ASKED.clear()
+    return mail_activities(sendgrid_settings, signer, tmp_path / "ledger.sqlite3")
 
 
 def outbox(sandbox: RunningSandbox, **custom_args: str) -> list[dict[str, Any]]:
@@ -101,8 +117,8 @@ async def test_same_key_sends_once(mail: MailActivities, sandbox: RunningSandbox
 async def test_ledger_survives_a_new_worker(sendgrid_settings: SendGridSettings, signer: LinkSigner,
                                             tmp_path: Path, sandbox: RunningSandbox) -> None:
     ledger = tmp_path / "shared-ledger.sqlite3"
-    first = await run(MailActivities(sendgrid_settings, signer, ledger).send_mail, defender_offer())
-    again = await run(MailActivities(sendgrid_settings, signer, ledger).send_mail, defender_offer())
+    first = await run(mail_activities(sendgrid_settings, signer, ledger).send_mail, defender_offer())
+    again = await run(mail_activities(sendgrid_settings, signer, ledger).send_mail, defender_offer())
     assert again == first and len(outbox(sandbox)) == 1
 
 
@@ -141,7 +157,7 @@ async def test_attachments_are_sent_base64(sendgrid_settings: SendGridSettings, 
     content = b"LEDES1998B[]\n" + b"x" * 100
     ledes = Attachment(filename="JIM-2026-0042-r1.ledes", content_type="text/plain",
                        content_base64=base64.b64encode(content).decode())
-    activities = MailActivities(sendgrid_settings, signer, tmp_path / "l.sqlite3")
+    activities = mail_activities(sendgrid_settings, signer, tmp_path / "l.sqlite3")
     request = defender_offer().model_copy(update={"attachments": [ledes]})
     await run(activities.send_mail, request)
 
@@ -193,7 +209,7 @@ async def test_bad_credentials_are_not_retried(sendgrid_settings: SendGridSettin
                                                tmp_path: Path) -> None:
     wrong = sendgrid_settings.model_copy(update={"api_key": SecretStr("SG.wrong")})
     with pytest.raises(ApplicationError) as caught:
-        await run(MailActivities(wrong, signer, tmp_path / "l.sqlite3").send_mail, defender_offer())
+        await run(mail_activities(wrong, signer, tmp_path / "l.sqlite3").send_mail, defender_offer())
     assert caught.value.type == "SendGridRejected" and "HTTP 401" in caught.value.message
 
 
@@ -201,7 +217,7 @@ async def test_unreachable_sendgrid_is_retryable(sendgrid_settings: SendGridSett
                                                  tmp_path: Path) -> None:
     dead = sendgrid_settings.model_copy(update={"host": "http://127.0.0.1:9"})
     with pytest.raises(ApplicationError) as caught:
-        await run(MailActivities(dead, signer, tmp_path / "l.sqlite3").send_mail, defender_offer())
+        await run(mail_activities(dead, signer, tmp_path / "l.sqlite3").send_mail, defender_offer())
     assert caught.value.type == "SendGridUnavailable" and not caught.value.non_retryable
 
 
@@ -234,10 +250,49 @@ def _advocate_sign_link_to(address: str) -> SendMail:
 
 async def test_a_forged_input_cannot_mail_the_advocates_sign_link_to_an_attacker(
         mail: MailActivities, sandbox: RunningSandbox) -> None:
-    """Review C2 §5: an activity input naming the attacker's address with the Advocate's sign link."""
+    """Review C2 §5: an activity input with the Advocate's own role and party id, and the attacker's address."""
+    forged = _advocate_sign_link_to("attacker@evil.example").model_copy(update={"to": MailTo(
+        role=Role.ADVOCATE, party_id="ADV-0042", email="attacker@evil.example", name="Alex", language="en")})
+    with pytest.raises(ApplicationError) as caught:
+        await run(mail.send_mail, forged)
+    assert caught.value.type == "MailLinkRefused" and caught.value.non_retryable
+    assert ASKED == [("case-JIM-2026-0042", "advocate", "ADV-0042")]  # the case's word, not the input's
+    with pytest.raises(ApplicationError) as caught:  # nor in a batch
+        await run(mail.send_mails, MailBatch(messages=[forged]))
+    assert caught.value.type == "MailLinkRefused"
+    # Another party's link in a mail to the attacker is refused too (the link names the recipient).
     with pytest.raises(ApplicationError) as caught:
         await run(mail.send_mail, _advocate_sign_link_to("attacker@evil.example"))
-    assert caught.value.type == "MailLinkRefused" and caught.value.non_retryable
+    assert caught.value.type == "MailLinkRefused"
+    assert outbox(sandbox) == []
+    # The genuine mail, to the address the case holds (any case), goes out.
+    genuine = forged.model_copy(update={"to": forged.to.model_copy(update={"email": "Alex@Law.example.org"}),
+                                        "idempotency_key": "k-genuine"})
+    await run(mail.send_mail, genuine)
+    assert [m["to"] for m in outbox(sandbox)] == [["Alex@Law.example.org"]]
+
+
+async def test_staff_links_go_to_staffs_own_address_only(mail: MailActivities, sandbox: RunningSandbox) -> None:
+    forged = SendMail(idempotency_key="k-staff", kind=MailKind.CONTRACT_TO_SIGN, case_id="JIM-2026-0042",
+                      to=MailTo(role=Role.STAFF, party_id="coordinators", email="attacker@evil.example"),
+                      context={"revision": 1},
+                      actions=[PortalAction(action="sign_contract", role=Role.STAFF, party_id="coordinators",
+                                            case_id="JIM-2026-0042")])
+    with pytest.raises(ApplicationError) as caught:
+        await run(mail.send_mail, forged)
+    assert caught.value.type == "MailLinkRefused"
+    assert outbox(sandbox) == []
+
+
+async def test_an_unanswered_address_check_is_retried(sendgrid_settings: SendGridSettings, signer: LinkSigner,
+                                                      tmp_path: Path, sandbox: RunningSandbox) -> None:
+    async def down(_w: str, _r: Role, _p: str) -> list[str]:
+        raise RuntimeError("no worker polling")
+
+    activities = MailActivities(sendgrid_settings, signer, tmp_path / "l.sqlite3", addresses=down)
+    with pytest.raises(ApplicationError) as caught:
+        await run(activities.send_mail, defender_offer())
+    assert caught.value.type == "MailAddressUnverified" and not caught.value.non_retryable
     assert outbox(sandbox) == []
 
 

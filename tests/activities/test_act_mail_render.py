@@ -32,6 +32,8 @@ FULL_CONTEXT: dict[str, object] = {
     "answer_by_time": "18:00", "answer_by_zone": "America/Mexico_City", "reminder": 1,
     # present but empty: FULL_CONTEXT renders the "waited too long" escalation; DECLINE_CONTEXT the decline one
     "declined_by": "", "decline_reason": "",
+    # the invoice email names the Defender's receipts by expense line, never by the uploaded file name (item 4)
+    "receipts": ["E1-receipt-1.pdf", "E2-receipt-1.jpg"],
 }
 #: A Defender's decline, told to staff as a decline with the reason (issue 12 item 2), not as "waiting too long".
 DECLINE_CONTEXT: dict[str, object] = {**FULL_CONTEXT, "declined_by": "DEF-HN-001",
@@ -129,3 +131,12 @@ def test_languages_and_formatting() -> None:
     assert format_day("2026-05-01", "en") == "May 1, 2026"
     assert format_day("2026-05-01", "fr") == "1 mai 2026"
     assert format_day("someday", "en") == "someday"
+
+
+@pytest.mark.parametrize("lang", ["es", "en", "fr"])
+def test_the_invoice_email_lists_the_receipts_by_neutral_name(lang: str) -> None:
+    mail = render_mail(MailKind.INVOICE_SENT, lang, FULL_CONTEXT, strict=True)
+    assert "E1-receipt-1.pdf, E2-receipt-1.jpg" in mail.text and "E2-receipt-1.jpg" in mail.html
+    one = render_mail(MailKind.INVOICE_SENT, lang, {**FULL_CONTEXT, "receipts": ["E1-receipt-1.pdf"]}, strict=True)
+    none = render_mail(MailKind.INVOICE_SENT, lang, {**FULL_CONTEXT, "receipts": []}, strict=True)
+    assert "E1-receipt-1.pdf" in one.text and "-receipt-" not in none.text

@@ -138,12 +138,43 @@ async def test_legacy_payloads_read_only_under_legacy_keys(ring: KeyRing) -> Non
         await codec.decode([not_legacy])
 
 
+def _marker(data: bytes) -> Payload:
+    return Payload(metadata={"encoding": b"json/plain"}, data=data)
+
+
 async def test_patch_markers_are_the_one_plain_payload_read(ring: KeyRing) -> None:
-    """The SDK writes `workflow.patched` marker details past the codec (see tests/histories)."""
-    marker = _plain({"id": "mail-outbox", "deprecated": False})
+    """The SDK writes `workflow.patched` marker details past the codec (see tests/histories): exactly these
+    bytes, in the ``patch-data`` details of a ``core_patch`` marker."""
+    marker = _marker(b'{"id":"mail-outbox","deprecated":false}')
     assert await EncryptionCodec(ring).with_context(_wf("case-JIM-2026-0001")).decode([marker]) == [marker]
     with pytest.raises(PlaintextRefused):
         await EncryptionCodec(ring).decode([_plain({"id": "x", "deprecated": False, "reason": "forged"})])
+
+
+@pytest.mark.parametrize("data", [
+    b'{"id":"attacker-chosen","deprecated":false}',  # marker-shaped, but no patch of this codebase
+    b'{"id": "mail-outbox", "deprecated": false}',  # not the SDK's compact bytes
+    b'{"deprecated":false,"id":"mail-outbox"}',
+    b'{"id":"mail-outbox","deprecated":0}',
+])
+async def test_only_what_the_sdk_writes_for_a_known_patch_passes(ring: KeyRing, data: bytes) -> None:
+    """Review gap: any plaintext shaped like a patch marker passed the codec (a namespace user's forged input)."""
+    with pytest.raises(PlaintextRefused):
+        await EncryptionCodec(ring).with_context(_wf("case-JIM-2026-0001")).decode([_marker(data)])
+    with pytest.raises(PlaintextRefused):
+        await EncryptionCodec(ring).decode([_marker(data)])
+
+
+def test_the_known_patch_ids_are_every_patch_of_the_workflows() -> None:
+    import re
+    from pathlib import Path
+
+    from casefac.codec import KNOWN_PATCH_IDS
+
+    root = Path(__file__).resolve().parents[2] / "workflows"
+    found = {m.group(1) for f in root.glob("*.py")
+             for m in re.finditer(r'^[A-Z0-9_]+_PATCH(?::\s*str)?\s*=\s*"([^"]+)"', f.read_text(), re.M)}
+    assert found == set(KNOWN_PATCH_IDS), "add a new patch id to casefac.codec.KNOWN_PATCH_IDS"
 
 
 async def test_fixtures_may_opt_out(ring: KeyRing) -> None:

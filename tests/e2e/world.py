@@ -26,7 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import build_activities
-from activities.agreement import AgreementActivities
+from activities.agreement import AgreementActivities, record_lookup
 from casefac import search_attributes as sa
 from casefac.activity_io import TaskQueue
 from casefac.codec import EncryptionCodec
@@ -42,6 +42,7 @@ from casefac.settings import (
     StripeSettings,
 )
 from casefac.status import CaseStatus
+from records.connect import Records
 from records.database import create_records_engine, migrate
 from sandbox.config import SandboxConfig
 from sandbox.testing import RunningSandbox, running_sandbox
@@ -77,9 +78,10 @@ class World:
         return await Client.connect(self.target, data_converter=converter or DataConverter.default)
 
     async def start_workers(self, client: Client) -> None:
+        # As workers/main.py wires it: one AgreementActivities, seeded from the case record (W1).
+        agreement = AgreementActivities(CasePolicy(), record_lookup(lambda: Records.from_settings(self.settings)))
         queues = build_activities(self.settings,
-                                  main_extra=[AgreementActivities(CasePolicy()).request_agreement,
-                                              AgreementActivities(CasePolicy()).confirm_agreement])  # W1
+                                  main_extra=[agreement.request_agreement, agreement.confirm_agreement])
         for queue, acts in queues.items():
             await self._workers.enter_async_context(Worker(
                 client, task_queue=queue, activities=acts, workflow_runner=workflow_runner(),

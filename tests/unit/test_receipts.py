@@ -44,3 +44,25 @@ def test_a_hidden_reference_cannot_point_at_another_case_or_file() -> None:
     assert receipts.decode(raw, "JIM-2026-0002") is None
     assert receipts.decode(raw.replace(ref.sha256, "0" * 64, 1), "JIM-2026-0001") is None
     assert receipts.safe_name("../../etc/passwd") == "passwd"
+
+
+def test_the_invoice_email_names_receipts_by_line_never_by_the_uploaded_name() -> None:
+    from datetime import date
+
+    from casefac.money import Money
+    from casefac.report import ExpenseLine, HourExpenseReport, ReceiptRef, ReportKind
+
+    def ref(name: str, content_type: str, byte: str) -> ReceiptRef:
+        sha = hashlib.sha256(byte.encode()).hexdigest()
+        return ReceiptRef(key=f"receipts/JIM-2026-0001/{sha}", sha256=sha, size=10, content_type=content_type,  # type: ignore[arg-type]
+                          name=name)
+
+    def line(*refs: ReceiptRef) -> ExpenseLine:
+        return ExpenseLine(date=date(2026, 11, 2), amount=Money(amount=1000, currency="GTQ"), expense_code="E110",
+                           description="Bus", receipts=list(refs))
+
+    report = HourExpenseReport(kind=ReportKind.FINAL, hours=[], expenses=[
+        line(ref("bus a Cobán con la testigo.pdf", "application/pdf", "a")), line(),
+        line(ref("IMG_1.jpg", "image/jpeg", "b"), ref("scan.png", "image/png", "c"))])
+    assert report.neutral_receipt_names() == ["E1-receipt-1.pdf", "E3-receipt-1.jpg", "E3-receipt-2.png"]
+    assert report.attachment_names()[0] == "bus a Cobán con la testigo.pdf"  # staff keep the original

@@ -34,11 +34,45 @@ async def test_a_payment_racing_the_cancel_is_kept_and_staff_decide_refund_or_cr
     with pytest.raises(WorkflowUpdateFailedError):  # a paid invoice is not written off
         await case.update(Update.RESOLVE_INVOICE, ResolveInvoice(actor=STAFF, report_number=number,
                                                                  decision="write_off"))
-    await case.update(Update.RESOLVE_INVOICE, ResolveInvoice(actor=STAFF, report_number=number, decision="refund",
-                                                             note="Refund in Stripe, re 8841"))
+    await case.update(Update.RESOLVE_INVOICE, ResolveInvoice(actor=STAFF, report_number=number, decision="credit",
+                                                             reference="cn_1QxYzAbCdEfGh", note="Credited"))
     result = await case.handle.result()
     assert result.stage == CaseStage.CANCELLED
-    assert result.invoices[0].status == "paid" and result.invoices[0].resolution == "refund"
+    inv = result.invoices[0]
+    assert (inv.status, inv.resolution, inv.resolution_reference) == ("paid", "credit", "cn_1QxYzAbCdEfGh")
+
+
+async def test_a_refund_decision_waits_until_finance_records_the_stripe_refund(harness: Harness) -> None:
+    """Review P1: deciding "refund" moves no money; the case stays open until finance records the refund's id."""
+    case = await harness.open()
+    await case.to_assignment()
+    number = await case.submit(case.report(ReportKind.INTERIM))
+    await case.approve(number)
+    s = await case.until(lambda s: bool(s.invoices) and s.stage == CaseStage.ASSIGNMENT, "invoiced")
+    harness.fakes.invoice_status[s.invoices[0].invoice_id] = "paid"
+    await case.cancel("The client withdrew")
+    await case.until(lambda s: s.invoices[0].status == "paid" and bool(s.invoices[0].needs_decision), "to decide")
+    await case.update(Update.RESOLVE_INVOICE, ResolveInvoice(actor=STAFF, report_number=number, decision="refund"))
+    s = await case.until(lambda s: s.waiting is not None and s.waiting.role == "finance", "waits on finance")
+    assert s.stage == CaseStage.ASSIGNMENT and s.invoices[0].resolution_pending
+    assert "--reference re_" in s.waiting.what  # type: ignore[union-attr]
+    told = await mails_eventually(harness, "staff_escalation", role="finance")
+    assert any("Stripe Dashboard" in str(m.context.get("reason")) for m in told)
+    await harness.env.sleep(harness.policy.payout_record_reminder_every + timedelta(minutes=1))
+    await mails_eventually(harness, "staff_escalation", len(told) + 1, role="finance")  # reminded
+    assert (await case.status()).stage == CaseStage.ASSIGNMENT  # not settled: nobody refunded yet
+    for bad in (ResolveInvoice(actor=FINANCE, report_number=number, decision="refund", reference="8841"),
+                ResolveInvoice(actor=FINANCE, report_number=number, decision="refund", reference="cn_1QxYzAbCdEfGh"),
+                ResolveInvoice(actor=FINANCE, report_number=number, decision="keep", reference="re_3QxYzAbCdEfGh")):
+        with pytest.raises(WorkflowUpdateFailedError):
+            await case.update(Update.RESOLVE_INVOICE, bad)
+    await case.update(Update.RESOLVE_INVOICE, ResolveInvoice(actor=FINANCE, report_number=number, decision="refund",
+                                                             reference="re_3QxYzAbCdEfGh"))
+    result = await case.handle.result()
+    assert result.stage == CaseStage.CANCELLED
+    inv = result.invoices[0]
+    assert (inv.resolution, inv.resolution_reference, inv.resolution_pending) == ("refund", "re_3QxYzAbCdEfGh", False)
+    assert any("re_3QxYzAbCdEfGh" in e.event for e in result.timeline)
 
 
 async def test_a_pending_manual_payout_is_recorded_before_the_cancelled_case_closes(harness: Harness) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -207,7 +208,7 @@ MUTABLE_OK: MappingProxyType[str, str] = MappingProxyType({
                                    "(never entered with localcontext, never assigned to)",
 })
 _IMMUTABLE = (str, bytes, int, float, bool, type(None), frozenset, tuple, MappingProxyType, range, Decimal, date,
-              time, timedelta, PurePath, TypeVar, ZoneInfo)
+              time, timedelta, PurePath, TypeVar, ZoneInfo, re.Pattern)
 
 
 def _constants(module: str, path: Path) -> list[str]:

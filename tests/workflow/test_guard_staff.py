@@ -78,7 +78,7 @@ class Directory:
 
 
 @asynccontextmanager
-async def guarded(*, interceptors: bool = True, entity_policy: CasePolicy | None = None
+async def guarded(*, interceptors: bool = True, entity_policy: CasePolicy | None = None, deployment: bool = False
                   ) -> AsyncIterator[tuple[Harness, Directory]]:
     """The time-skipping harness with cases that require signed staff updates, and the directory it serves."""
     directory = Directory()
@@ -91,7 +91,7 @@ async def guarded(*, interceptors: bool = True, entity_policy: CasePolicy | None
                           activities=[*h.fakes.by_queue()[TaskQueue.MAIN], agreement.request_agreement,
                                       agreement.confirm_agreement, directory.load],
                           activity_executor=ThreadPoolExecutor(4), workflow_runner=workflow_runner(strict=True),
-                          interceptors=[CasefacGuard()] if interceptors else []):
+                          interceptors=[CasefacGuard(require_signatures=deployment)] if interceptors else []):
             yield h, directory
 
 
@@ -233,6 +233,109 @@ async def test_unsigned_staff_updates_on_the_advocate_entity_are_refused() -> No
         with pytest.raises(WorkflowUpdateFailedError) as info:
             await entity.execute_update(Update.RESEND_AGREEMENT, ResendAgreement(actor=ANA), result_type=Receipt)
         assert "must be signed" in str(getattr(info.value.cause, "message", info.value.cause))
+
+
+# ------------------------------------------- S1: runs older than the requirement, on a worker that requires it
+async def test_a_case_started_unsigned_is_guarded_by_a_worker_that_requires_signatures(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Every case opened before this release has ``require_staff_signatures=False`` in its policy."""
+    from starters import staff_actions
+    from starters.staff_signing import write_private_key
+
+    async with guarded(deployment=True) as (h, d):
+        h.policy = CasePolicy()  # an older case: its policy does not ask for signatures
+        case = await waiting_for_review(h)
+        assert "must be signed" in await refused(case, Update.CANCEL_CASE, CancelCase(actor=ANA, reason="forged"))
+        assert "must be signed" in await refused(case, Update.REVIEW_CASE, accept())
+        assert d.loads == 0  # its policy never asked for the directory
+        # The CLI's path: refused for an unknown key, one refresh (allowed whatever the policy), accepted.
+        write_private_key(tmp_path / "coord.ana.key", d.private["coord.ana"])
+        monkeypatch.setenv("CASEFAC_STAFF__KEYS_DIR", str(tmp_path))
+        monkeypatch.setenv("CASEFAC_DATA_DIR", str(tmp_path / "data"))
+        receipt = await staff_actions.cancel(h.client, case.case_id, ANA, "The client withdrew")
+        assert receipt.message
+        assert d.loads == 1
+        await case.until(lambda s: s.stage is CaseStage.CANCELLED, "cancelled")
+
+
+async def test_an_entity_started_unsigned_is_guarded_by_a_worker_that_requires_signatures(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Advocate entities live for ever: every one started before this release has an unsigned policy."""
+    from starters.commands.resend import resend
+    from starters.staff_signing import write_private_key
+
+    async with guarded(entity_policy=CasePolicy(), deployment=True) as (h, d):
+        h.policy = CasePolicy()
+        case = await waiting_for_review(h)
+        write_private_key(tmp_path / "coord.ana.key", d.private["coord.ana"])
+        monkeypatch.setenv("CASEFAC_STAFF__KEYS_DIR", str(tmp_path))
+        monkeypatch.setenv("CASEFAC_DATA_DIR", str(tmp_path / "data"))
+        await staff_actions_review(h, case)
+        await case.accept()
+        entity = h.client.get_workflow_handle(advocate_workflow_id(case.req.advocate.id))
+
+        async def started() -> bool:
+            try:
+                await entity.query("agreement")
+                return True
+            except Exception:
+                return False
+        await eventually(started, bool, what="the Advocate entity")
+        with pytest.raises(WorkflowUpdateFailedError) as info:
+            await entity.execute_update(Update.RESEND_AGREEMENT, ResendAgreement(actor=ANA), result_type=Receipt)
+        assert "must be signed" in str(getattr(info.value.cause, "message", info.value.cause))
+        loads = d.loads
+        receipt, _to = await resend(h.client, case.case_id, "agreement", ANA)
+        assert "re-sending the Advocate Agreement" in receipt.message
+        assert d.loads == loads + 1  # one refresh of the entity's (empty) directory
+
+
+async def staff_actions_review(h: Harness, case: Case) -> None:
+    """Accept the case the way the CLI does (signed, refreshing once when the case asks)."""
+    from starters import staff_actions
+
+    await staff_actions.review(h.client, case.case_id, ANA, defender_id="DEF-GT-001")
+    case.defender_id = "DEF-GT-001"
+    await case.until(lambda s: s.waiting is not None and s.waiting.role == "defender", "offer sent")
+
+
+def test_continue_as_new_never_lowers_the_requirement() -> None:
+    from types import SimpleNamespace
+
+    from workflows.guard_staff import DEPLOYMENT_MARK, carried_policy
+
+    old = SimpleNamespace(policy=CasePolicy())
+    assert carried_policy(old).require_staff_signatures is False
+    setattr(old, DEPLOYMENT_MARK, True)  # the run continued on a worker that requires signatures
+    assert carried_policy(old).require_staff_signatures is True
+    signed_run = SimpleNamespace(policy=SIGNED)
+    setattr(signed_run, DEPLOYMENT_MARK, False)  # a worker that does not: never lowered
+    assert carried_policy(signed_run).require_staff_signatures is True
+
+
+def test_every_update_of_a_guarded_workflow_has_a_validator() -> None:
+    """The deployment's requirement is checked in validators only (they never run on replay): an update
+    without one would be checked in its handler by the run's policy alone."""
+    from temporalio import workflow as wf
+
+    for cls in (CaseFacilitationWorkflow, AdvocateWorkflow):
+        defn = wf._Definition.must_from_class(cls)
+        missing = [name for name, u in defn.updates.items() if u.validator is None]
+        assert not missing, f"{cls.__name__}: updates without a validator: {missing}"
+
+
+def test_a_guard_without_its_link_checks_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken install (``workflows/guard_links.py`` missing) must not run with the link checks skipped."""
+    import importlib
+    import sys
+
+    import workflows
+
+    monkeypatch.delattr(workflows, "guard_links", raising=False)
+    monkeypatch.setitem(sys.modules, "workflows.guard_links", None)  # what a missing module imports as
+    monkeypatch.delitem(sys.modules, "workflows.guard")
+    with pytest.raises(ImportError):
+        importlib.import_module("workflows.guard")
 
 
 # ------------------------------------------------------------------------------- the genuine path

@@ -147,3 +147,35 @@ def test_pricing_does_not_depend_on_the_threads_decimal_context() -> None:
         assert price() == expected
     # 0.3 h x 33.33 = 9.999 -> 10.00 (half-even at the cent); GTQ 250.50 x 0.13 = 32.565 -> 32.56 (half-even)
     assert [ln.amount.amount for ln in expected.invoice_lines] == [1000, 3256]  # type: ignore[attr-defined]
+
+
+async def test_four_eyes_counts_what_one_approver_released_across_interim_reports(harness: Harness) -> None:
+    """Review P4: two interim reports each under the threshold, approved by the same person, are over it together."""
+    from casefac.report import ReportKind
+
+    policy = CasePolicy(payout_second_approval_over=20_000)  # USD 200.00; each report pays USD 155.00
+    case = await harness.open(policy=policy)
+    await case.to_assignment()
+    first = await case.submit(case.report(ReportKind.INTERIM))
+    await case.approve(first)
+    await case.until(lambda s: bool(s.payouts) and s.payouts[0].status == "paid", "first paid at once")
+    second = await case.submit(case.report(ReportKind.INTERIM))
+    await case.until(lambda s: s.waiting is not None and s.waiting.role == "staff", "review")
+    receipt = await case.update(Update.REVIEW_REPORT, ReviewReport(actor=STAFF, report_number=second,
+                                                                   decision="approve", exchange_rates=[gtq("0.13")]))
+    assert "second staff approval" in receipt.message
+    await case.until(lambda s: any(p.status == "to_approve" for p in s.payouts), "second payout held")
+    assert len(harness.fakes.calls[ActivityName.PAY_DEFENDER]) == 1
+
+
+def test_the_four_eyes_threshold_is_money_in_its_own_currency() -> None:
+    """Review P4: USD 1,000.00, not 100,000 minor units of whatever the payout is in; no rate: two approvers."""
+    from workflows.rules import payout_needs_second
+
+    policy = CasePolicy()
+    nio = Money(amount=110_000, currency="NIO")  # NIO 1,100.00, about USD 30
+    to_usd = [ExchangeRate(source="NIO", target="USD", rate=Decimal("0.027"))]
+    assert not payout_needs_second(nio, policy, [], "staff:coord.ana", to_usd)
+    assert payout_needs_second(nio, policy, [], "staff:coord.ana", [])  # unconvertible: fail closed
+    assert payout_needs_second(Money(amount=100_001, currency="USD"), policy, [], "staff:coord.ana", [])
+    assert not payout_needs_second(Money(amount=100_000, currency="USD"), policy, [], "staff:coord.ana", [])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -10,9 +11,9 @@ from temporalio.client import WorkflowUpdateFailedError
 from casefac.activity_io import ActivityName
 from casefac.case import CaseStage
 from casefac.events import InvoiceEvent, Signal
-from casefac.messages import ResolveInvoice, Update
-from casefac.money import Money
-from tests.workflow.harness import STAFF, Case, Harness, mails_eventually
+from casefac.messages import RecordPayout, ResolveInvoice, Update
+from casefac.money import ExchangeRate, Money
+from tests.workflow.harness import FINANCE, STAFF, Case, Harness, mails_eventually
 
 
 async def _invoiced(case: Case) -> str:
@@ -124,3 +125,77 @@ async def test_refunds_credit_notes_and_disputes_are_recorded(harness: Harness) 
     # what finance reads: billed, paid so far and what remains, as Stripe says (not amount_due three times)
     assert (s.money.invoiced, s.money.paid, s.money.outstanding) == (
         Money(amount=15500, currency="USD"), Money(amount=5000, currency="USD"), Money(amount=10000, currency="USD"))
+
+
+async def _manual_payout_pending(case: Case) -> tuple[str, int]:
+    """An HN case (manual payout): the final report approved and invoiced, the payout waiting on finance."""
+    await case.to_assignment("DEF-HN-001")
+    number = await case.submit(case.report(expense=Money(amount=50000, currency="HNL")))
+    await case.approve(number, [ExchangeRate(source="HNL", target="USD", rate=Decimal("0.0405"))])
+    await case.evaluate_and_report()
+    s = await case.until(lambda s: bool(s.invoices) and bool(s.payouts) and s.payouts[0].status == "pending",
+                         "payout pending")
+    return s.invoices[0].invoice_id, number
+
+
+async def _record(case: Case, number: int) -> None:
+    s = await case.status()
+    await case.update(Update.RECORD_PAYOUT, RecordPayout(actor=FINANCE, report_number=number,
+                                                         amount=s.payouts[0].amount, reference="WIRE-91",
+                                                         paid_on=date(2026, 11, 30)))
+
+
+async def test_a_void_before_the_manual_payout_is_a_loss_once_finance_records_it(harness: Harness) -> None:
+    """Review P2: voided while the payout was pending; recording the payout must not close the case "settled"."""
+    case = await harness.open(country="HN")
+    invoice_id, number = await _manual_payout_pending(case)
+    await case.handle.signal(Signal.INVOICE_EVENT, InvoiceEvent(event_id="evt_void", invoice_id=invoice_id,
+                                                                kind="voided"))
+    await case.until(lambda s: s.invoices[0].status == "void", "voided")
+    await _record(case, number)
+    s = await case.until(lambda s: s.payouts[0].status == "paid", "payout recorded")
+    await harness.env.sleep(timedelta(days=3))
+    s = await case.status()
+    assert s.stage == CaseStage.EVALUATION and "went out" in s.invoices[0].needs_decision
+    await case.update(Update.RESOLVE_INVOICE, ResolveInvoice(actor=FINANCE, report_number=number, decision="keep",
+                                                             note="Loss accepted"))
+    assert (await case.handle.result()).stage == CaseStage.CLOSED
+
+
+async def test_a_void_before_a_four_eyes_transfer_is_a_loss_once_the_transfer_goes_out(harness: Harness) -> None:
+    """Review P2: voided while the payout waited for its second approval; the transfer after it is flagged."""
+    from casefac.messages import ApprovePayout
+    from casefac.parties import Actor, Role
+    from casefac.policy import CasePolicy
+
+    case = await harness.open(policy=CasePolicy(payout_second_approval_over=10_000))
+    await case.to_assignment()
+    number = await case.submit(case.report())
+    await case.approve(number)
+    s = await case.until(lambda s: bool(s.invoices) and bool(s.payouts) and s.payouts[0].status == "to_approve",
+                         "payout held")
+    voided = InvoiceEvent(event_id="evt_void", invoice_id=s.invoices[0].invoice_id, kind="voided")
+    await case.handle.signal(Signal.INVOICE_EVENT, voided)
+    await case.until(lambda s: s.invoices[0].status == "void", "voided")
+    await case.update(Update.APPROVE_PAYOUT, ApprovePayout(actor=Actor(role=Role.STAFF, id="coord.beto"),
+                                                           report_number=number))
+    await case.until(lambda s: s.payouts[-1].status == "paid", "transferred")
+    await case.evaluate_and_report()
+    await harness.env.sleep(timedelta(days=3))
+    s = await case.status()
+    assert s.stage == CaseStage.EVALUATION and "went out" in s.invoices[0].needs_decision
+
+
+async def test_uncollectible_before_any_payout_asks_for_a_decision(harness: Harness) -> None:
+    """Review P3: marked uncollectible with nothing paid out yet: a decision is asked for, the case is not stuck."""
+    case = await harness.open(country="HN")
+    invoice_id, number = await _manual_payout_pending(case)
+    await case.handle.signal(Signal.INVOICE_EVENT, InvoiceEvent(event_id="evt_unc", invoice_id=invoice_id,
+                                                                kind="marked_uncollectible"))
+    s = await case.until(lambda s: s.invoices[0].status == "uncollectible", "uncollectible")
+    assert "uncollectible" in s.invoices[0].needs_decision
+    await case.update(Update.RESOLVE_INVOICE, ResolveInvoice(actor=FINANCE, report_number=number,
+                                                             decision="write_off", note="The firm closed"))
+    await _record(case, number)
+    result = await case.handle.result()
+    assert result.stage == CaseStage.CLOSED and result.invoices[0].resolution == "write_off"
