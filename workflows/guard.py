@@ -10,7 +10,9 @@ One place, so an update added later (resend, money, amendments…) is guarded wi
 
 It also marks the instance as guarded (``require_guard`` in the workflows fails closed without it),
 loads the staff directory at the start of a run and registers the ``refresh_staff_directory`` update.
-Register it wherever a worker runs these workflows: ``Worker(..., interceptors=[CasefacGuard()])``.
+Register it wherever a worker runs these workflows: ``Worker(..., interceptors=[CasefacGuard(require_signatures=
+settings.staff_signatures_required)])`` (``workers/main.py``): with the deployment's requirement, the validators
+refuse unsigned staff updates on every case and entity, also those whose policy predates signatures.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ class _GuardInbound(WorkflowInboundInterceptor):
             # path is a fallback; a run whose policy is older learns the deployment's requirement when it
             # continues as new (``guard_staff.carried_policy``).
             try:
-                claims = _check(instance, input, deployment=False)
+                claims = _check(instance, input, deployment=False) or guard_staff.claims_of(instance, _payload(input))
             except ValueError as exc:  # a failure, not a task failure: the update is refused, the case goes on
                 raise ApplicationError(str(exc), type=REFUSED, non_retryable=True) from None
         if claims is not None:

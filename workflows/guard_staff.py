@@ -1,8 +1,10 @@
 """The workflow's check of signed staff updates (security review C2 §3): who really asked for this.
 
 Temporal tells a workflow nothing about who sent an update, so a payload's ``actor: staff coord.ana`` is
-only a claim. When the case's policy says ``require_staff_signatures``, every update whose actor is staff
-or finance must carry an assertion (``casefac/staff_assertion.py``) that:
+only a claim. When the case's policy says ``require_staff_signatures`` — or the worker's guard does
+(``CasefacGuard(require_signatures=True)``, always in live mode; checked in validators only, which never run
+on replay, so cases and Advocate entities older than the requirement are covered without a replay risk) —
+every update whose actor is staff or finance must carry an assertion (``casefac/staff_assertion.py``) that:
 
 * names a key of the staff directory snapshot in the workflow's state, held by that very staff id in that
   very role, and not revoked;

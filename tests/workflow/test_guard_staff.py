@@ -256,6 +256,15 @@ async def test_a_case_started_unsigned_is_guarded_by_a_worker_that_requires_sign
         assert receipt.message
         assert d.loads == 1
         await case.until(lambda s: s.stage is CaseStage.CANCELLED, "cancelled")
+        history = await case.handle.fetch_history()
+    # Replay-safe: the worker's requirement is read by validators only, so the history replays the same on a
+    # worker that requires signatures and on one that does not.
+    for require in (True, False):
+        replayer = Replayer(workflows=[CaseFacilitationWorkflow, AdvocateWorkflow],
+                            data_converter=data_converter(None), workflow_runner=workflow_runner(strict=True),
+                            interceptors=[CasefacGuard(require_signatures=require)])
+        result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+        assert result.replay_failure is None
 
 
 async def test_an_entity_started_unsigned_is_guarded_by_a_worker_that_requires_signatures(
