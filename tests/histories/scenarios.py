@@ -67,7 +67,10 @@ async def reassigned_after_decline_and_lapse(h: Harness) -> Case:
                       RespondToAssignment(actor=case.defender, accept=False, reason="Conflict"))
     await case.until(lambda s: s.defender_id is None and s.waiting is not None, "back to review")
     await case.assign("DEF-GT-003")
-    await h.env.sleep(h.policy.defender_answer_window + timedelta(minutes=1))
+    # The window ends at the Defender's local end of its last business day (issue 12, M8): sleep past it.
+    offered = await case.until(lambda s: s.offer_deadline is not None, "the offer's deadline")
+    assert offered.offer_deadline is not None
+    await h.env.sleep(offered.offer_deadline - await h.env.get_current_time() + timedelta(minutes=1))
     await case.until(lambda s: s.defender_id is None and s.waiting is not None, "lapsed")
     await case.assign("DEF-GT-002")
     await case.accept()
@@ -139,7 +142,8 @@ async def long_outcome_wait(h: Harness) -> Case:
     await case.pay_invoices()
     await case.stage(CaseStage.EVALUATION)
     await h.env.sleep(timedelta(days=2 * 365))
-    await case.until(lambda s: s.history_events < 300 and s.stage == CaseStage.EVALUATION, "continued as new")
+    # Continued as new at least once (``runs`` counts them; today's cases may also continue at a stage change).
+    await case.until(lambda s: s.runs >= 2 and s.stage == CaseStage.EVALUATION, "continued as new")
     await case.evaluate_and_report()
     await case.handle.result()
     return case
