@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import activity
@@ -27,6 +27,9 @@ from casefac.events import AgreementRequest, AgreementSigned, Signal
 from casefac.ids import advocate_workflow_id
 from casefac.policy import CasePolicy
 from casefac.state import AdvocateInput, AdvocateState
+
+#: How long ``agreement.confirm`` waits for the entity's answer before the attempt fails (and is retried).
+CONFIRM_QUERY_TIMEOUT = timedelta(seconds=5)
 
 #: Looks up a signed Agreement of an Advocate in the case record: (envelope id, signed at) or None.
 SignedLookup = Callable[[str], "tuple[str, datetime] | None"]
@@ -95,7 +98,10 @@ class AgreementActivities:
         """What the Advocate's entity says: the Agreement in force (its envelope and date), or None."""
         handle = activity.client().get_workflow_handle(advocate_workflow_id(req.advocate_id))
         try:
-            state: AdvocateState = await handle.query("agreement", result_type=AdvocateState)
+            # A bounded question: one put while the entity's run is continuing as new may go unanswered;
+            # the attempt then fails and the retry reaches the run that answers (the case asks again too).
+            state: AdvocateState = await handle.query("agreement", result_type=AdvocateState,
+                                                      rpc_timeout=CONFIRM_QUERY_TIMEOUT)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 return None

@@ -111,6 +111,7 @@ def binding_matches(bound: str, expected: str) -> bool:
 #: two equal). Only a marker naming one of these passes the codec as plaintext.
 KNOWN_PATCH_IDS: frozenset[str] = frozenset({
     "agreement-confirm",
+    "agreement-confirm-again",
     "agreement-live-waiters",
     "agreement-withdraw",
     "attention-list",

@@ -41,7 +41,14 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[
                        r"|^P(\d+[YMWD])*(T(\d+(\.\d+)?[HMS])+)?$")  # ISO dates and durations (policy timers)
 
 
+#: ``event`` is a code in provider events (``bounce``, ``invoice.paid``) but a sentence on the case's timeline,
+#: and a sentence can quote what someone typed (a decline reason, an override): only codes stay.
+_CODE = re.compile(r"^[a-z0-9_.:-]{1,40}$")
+
+
 def _keep_string(key: str, value: str) -> bool:
+    if key == "event":
+        return bool(_CODE.match(value))
     return key in KEEP or key.endswith(_KEEP_SUFFIXES) or bool(_ISO_DATE.match(value))
 
 

@@ -8,6 +8,8 @@ validated updates, providers through deduplicated signals; every wait has remind
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,6 +65,8 @@ with workflow.unsafe.imports_passed_through():
 from workflows.case_core import FAILED, CaseCancelled, ContinueAsNewNow, Who
 from workflows.case_messages import CaseMessages
 from workflows.contract_signing import (
+    AGREEMENT_CONFIRM_AGAIN_PATCH,
+    AGREEMENT_RECHECKS,
     AGREEMENT_WITHDRAW_PATCH,
     CONTRACT_CLOCK_PATCH,
     CONTRACT_FROZEN_PATCH,
@@ -367,20 +371,60 @@ class CaseFacilitationWorkflow(CaseMessages):
         """Believe ``agreement_signed`` only when the Advocate's entity says so too (security C2 §4)."""
         claim = self.s.agreement.claimed
         assert claim is not None
-        fact = await self._act(ActivityName.CONFIRM_AGREEMENT, ConfirmAgreement(advocate_id=self.req.advocate.id),
-                               AgreementSigned | None,  # type: ignore[arg-type]
-                               summary=f"Confirm the Advocate Agreement of {self.req.advocate.id}",
-                               step="confirm agreement")
+        again = workflow.patched(AGREEMENT_CONFIRM_AGAIN_PATCH)
+        rechecks = iter(AGREEMENT_RECHECKS if again else ())
+        told = False
+        while True:
+            fact = await self._act(ActivityName.CONFIRM_AGREEMENT,
+                                   ConfirmAgreement(advocate_id=self.req.advocate.id),
+                                   AgreementSigned | None,  # type: ignore[arg-type]
+                                   summary=f"Confirm the Advocate Agreement of {self.req.advocate.id}",
+                                   step="confirm agreement")
+            if not again:
+                self.s.agreement.claimed = None
+            if self.s.agreement.status == "signed":
+                self.s.agreement.claimed = None
+                return
+            if again and self.s.agreement.claimed is not claim:
+                # A newer claim (the entity's next signal) came while asking: ask again about that one.
+                claim = self.s.agreement.claimed
+                if claim is None:
+                    return
+                rechecks, told = iter(AGREEMENT_RECHECKS), False
+                continue
+            if fact is not None and fact.envelope_id == claim.envelope_id:
+                break
+            pause = next(rechecks, None)
+            if pause is None:
+                self.s.agreement.claimed = None
+                self._event("an 'Advocate Agreement signed' message was not confirmed by the Advocate's entity; "
+                            "ignored")
+                return
+            if not told:  # said once per claim; the case asks again before it gives up on it
+                told = True
+                self._event("an 'Advocate Agreement signed' message was not confirmed by the Advocate's entity "
+                            "yet; asking it again")
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(functools.partial(self._claim_moved, claim), timeout=pause,
+                                              timeout_summary="ask the Advocate's entity again")
+            if self._cancel_pending():
+                self.s.agreement.claimed = None
+                return
+            if self.s.agreement.claimed is not claim:
+                claim = self.s.agreement.claimed
+                if claim is None:
+                    return
+                rechecks, told = iter(AGREEMENT_RECHECKS), False
         self.s.agreement.claimed = None
-        if self.s.agreement.status == "signed":
-            return
-        if fact is None or fact.envelope_id != claim.envelope_id:
-            self._event("an 'Advocate Agreement signed' message was not confirmed by the Advocate's entity; ignored")
-            return
         self.s.agreement.status = "signed"
         self.s.agreement.envelope_id = fact.envelope_id
         self.s.agreement.signed_at = fact.signed_at
         self._event("Advocate Agreement in force")
+
+    def _claim_moved(self, claim: AgreementSigned) -> bool:
+        """The wait before asking the entity again about ``claim`` ends early: a newer claim, in force, cancel."""
+        a = self.s.agreement
+        return a.claimed is not claim or a.status == "signed" or self._cancel_pending()
 
     async def _withdraw_agreement(self) -> None:
         """A cancelled case no longer waits for the Agreement: its entity stops working for it (review M4)."""

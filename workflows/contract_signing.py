@@ -19,6 +19,13 @@ ENVELOPE_CONFIRM_PATCH = "envelope-confirm"
 #: ``workflow.patched`` id (security C2 §4): an ``agreement_signed`` signal is believed only once the Advocate's
 #: entity confirms it (``agreement.confirm``).
 AGREEMENT_CONFIRM_PATCH = "agreement-confirm"
+#: ``workflow.patched`` id (W1): an ``agreement_signed`` claim the entity did not confirm when asked is not
+#: dropped at once: the case asks again when the entity's next signal arrives or after a short pause
+#: (``AGREEMENT_RECHECKS``), then ignores it. A claim always meets an answer that can confirm it, e.g. when
+#: the first question reached the entity's run that was just continuing as new.
+AGREEMENT_CONFIRM_AGAIN_PATCH = "agreement-confirm-again"
+#: Pauses before asking the entity again about a claim it did not confirm (then the claim is ignored).
+AGREEMENT_RECHECKS = (timedelta(seconds=5), timedelta(minutes=1), timedelta(minutes=10), timedelta(hours=1))
 #: ``workflow.patched`` id (M4): a cancelled case signals ``withdraw_request`` to its Advocate's entity.
 AGREEMENT_WITHDRAW_PATCH = "agreement-withdraw"
 #: ``workflow.patched`` id (m10): the contract and signature escalation clocks survive new revisions and

@@ -53,9 +53,9 @@ def test_migrate_creates_the_schema_once(data_dir: Path) -> None:
     assert code == 0 and "schema    none" in out and "casefac records migrate" in out, out
     code, out = _cli(data_dir, "records", "migrate")
     # the record, the Defender roster, then the staff directory (issue 13 C2: staff keys)
-    assert code == 0 and "schema none → 0003" in out, out
+    assert code == 0 and "schema none → 0004" in out, out
     code, out = _cli(data_dir, "records", "migrate")
-    assert code == 0 and "is at schema 0003; nothing to do" in out, out
+    assert code == 0 and "is at schema 0004; nothing to do" in out, out
     code, out = _cli(data_dir, "records", "info")
     assert code == 0 and "cases     0 (0 finished)" in out, out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ HISTORIES = Path(__file__).parents[1] / "histories"
 #: Fields whose values are client data or what people typed; none may reach finance.
 PRIVATE_KEYS = {"full_name", "date_of_birth", "last_known_location", "contact_notes", "description", "note",
                 "notes", "reason", "scope", "special_terms", "comments", "email"}
+
+#: ``reason`` labels the code itself writes on its read-only reconciliation activities (log only, shown in the
+#: activity's summary): nobody typed them, so they are not private.
+CODE_LABELS = {"paid signal", "before reminder", "confirm completed", "reminder", "silence", "reconcile"}
 
 
 def _payloads(node: Any) -> list[Payload]:
@@ -53,7 +58,7 @@ def _private_values(node: Any, key: str | None = None) -> set[str]:
     elif isinstance(node, list):
         for v in node:
             out |= _private_values(v, key)
-    elif isinstance(node, str) and key in PRIVATE_KEYS and len(node) >= 4:
+    elif isinstance(node, str) and key in PRIVATE_KEYS and len(node) >= 4 and node not in CODE_LABELS:
         out.add(node)
     return out
 
@@ -93,5 +98,11 @@ async def test_finance_sees_the_money_trail_and_no_client_data(tmp_path: Path, h
     assert leaked == [], leaked
     # The money trail stays: case id, invoice ids and numbers, amounts, currencies, statuses, dates.
     assert "JIM-2026-0001" in finance and "in_JIM-2026-0001_1" in finance
-    assert "15500" in finance and '"USD"' in finance and '"open"' in finance and "2026-01-31" in finance
+    due_dates = set(re.findall(r'"due_date":"(\d{4}-\d{2}-\d{2})"', _strings(corpus)))
+    assert due_dates and all(day in finance for day in due_dates)  # the invoice's due date, from the history
+    assert "15500" in finance and '"USD"' in finance and '"open"' in finance
+    # The timeline's sentences can quote what people typed: finance gets codes, never the sentences.
+    sentences = set(re.findall(r'"event":"([^"]* [^"]*)"', coordinator))
+    assert sentences or history != "happy_path.json"  # the finished case's result carries its timeline
+    assert not [t for t in sentences if f'"event":"{t}"' in finance]
     assert all(json.loads(p.data) is not None or p.data == b"null" for p in finance_payloads)  # still JSON
