@@ -187,6 +187,9 @@ def ensure_dev_staff(settings: Settings) -> dict[str, str]:
             if existing is not None and fingerprint(public_key_bytes(existing.public_key())) in active:
                 continue
         enroll(settings, staff_id, role, by="casefac-up", keys_dir=dev_dir)
-    if dev_dir not in _PROVISIONED:
-        _PROVISIONED.append(dev_dir)
+    # The stack provisioned last comes first: a process that started several stacks in turn (the tests, a
+    # second `casefac demo`) signs with the keys of the stack it now talks to, never an earlier one's.
+    if dev_dir in _PROVISIONED:
+        _PROVISIONED.remove(dev_dir)
+    _PROVISIONED.insert(0, dev_dir)
     return {"CASEFAC_STAFF__REQUIRE_SIGNATURES": "true"}

@@ -138,3 +138,30 @@ async def _client(shell: Shell) -> Client:
     ring = KeyRing.load(Path(shell.env["CASEFAC_KEYRING_FILE"]))
     return await Client.connect(shell.env["CASEFAC_TEMPORAL__ADDRESS"], data_converter=data_converter(
         EncryptionCodec(ring)))
+
+
+def test_the_stack_provisioned_last_signs_not_an_earlier_one(tmp_path: Path, monkeypatch: object) -> None:
+    """One process that starts stack A, then stack B (the tests do; so does a second ``casefac demo``) must sign
+    B's cases with B's development keys: A's key is unknown to B's staff directory, and B would refuse it."""
+    from casefac.settings import Settings
+    from casefac.staff_assertion import fingerprint, public_key_bytes
+    from records.staff_directory import StaffDirectoryStore
+    from starters import staff_signing
+    from starters.staff_signing import ensure_dev_staff, private_key
+
+    monkeypatch.setattr(staff_signing, "_PROVISIONED", [])  # type: ignore[attr-defined]
+    stacks = {}
+    for name in ("a", "b"):
+        data = tmp_path / name
+        data.mkdir()
+        KeyRing.generate(f"ring-{name}").save(data / "keyring.json")
+        settings = Settings(_env_file=None, data_dir=data, keyring_file=data / "keyring.json")  # type: ignore[call-arg]
+        migrate(create_records_engine(settings.records_url))
+        ensure_dev_staff(settings)
+        stacks[name] = settings
+    elsewhere = Settings(_env_file=None, data_dir=tmp_path / "cwd")  # type: ignore[call-arg]
+    key = private_key(elsewhere, "coord.demo")
+    assert key is not None
+    engine = create_records_engine(stacks["b"].records_url)
+    active_in_b = {k.key_id for k in StaffDirectoryStore(engine).directory().keys if k.revoked_at is None}
+    assert fingerprint(public_key_bytes(key.public_key())) in active_in_b
