@@ -116,7 +116,8 @@ async def test_cad_billing_needs_a_usd_to_cad_rate(harness: Harness) -> None:
              ExchangeRate(source="USD", target="CAD", rate=Decimal("1.38"))]
     await case.update(Update.REVIEW_REPORT, ReviewReport(actor=STAFF, report_number=number, decision="approve",
                                                          exchange_rates=rates))
-    s = await case.until(lambda s: bool(s.invoices), "invoiced")
+    # The payout goes out beside the invoice, so wait for both: either may land first.
+    s = await case.until(lambda s: bool(s.invoices) and bool(s.payouts), "invoiced and paid out")
     # 122.50 USD x 1.38 = 169.05 CAD; GTQ 250.00 x 0.18 = 45.00 CAD
     assert s.invoices[0].amount_due == Money(amount=21405, currency="CAD")
     assert s.payouts[0].amount == Money(amount=15500, currency="USD")
